@@ -1,0 +1,151 @@
+//! The enter decision and the submit / wait paths, shared by every kernel.
+//!
+//! Whether to enter is decided from **both** sides, always evaluated (H10, H13):
+//! - SQ side: without SQPOLL, enter when entries are pending; with SQPOLL, enter (with
+//!   `SQ_WAKEUP`) only when the thread sleeps, checked after the tail store and a full fence.
+//! - CQ side: enter with `GETEVENTS` when waiting, on IOPOLL rings without SQPOLL (the user
+//!   reaps by polling), or when `CQ_OVERFLOW` / `TASKRUN` say completions are parked.
+
+use crate::abi::{enter, setup, sq_flags};
+use crate::backend::Backend;
+use crate::cq::CompletionQueue;
+use crate::errno::Errno;
+use crate::kernel::{Enter, EnterArg, Kernel};
+use crate::sq::SubmissionQueue;
+
+/// The outcome of the enter decision: the syscall to make, if any.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EnterPlan {
+    /// Whether a syscall is needed at all.
+    pub needed: bool,
+    /// SQEs to submit (the pending count).
+    pub to_submit: u32,
+    /// Completions to wait for.
+    pub min_complete: u32,
+    /// `IORING_ENTER_*` flags.
+    pub flags: u32,
+}
+
+impl<B: Backend> SubmissionQueue<'_, B> {
+    /// Publishes written entries and decides whether and how to enter, for a caller that
+    /// wants to wait for `wait_nr` completions (0: none).
+    ///
+    /// ```
+    /// # #[cfg(feature = "linux")] {
+    /// use ring_core::opcode::Nop;
+    /// let mut ring = ring_core::Ring::new(4).unwrap();
+    /// let mut sq = ring.submission();
+    /// assert!(!sq.plan_enter(0).needed);
+    /// sq.push(&Nop::new().build()).unwrap();
+    /// let plan = sq.plan_enter(0);
+    /// assert!(plan.needed && plan.to_submit == 1);
+    /// # }
+    /// ```
+    #[inline]
+    pub fn plan_enter(&mut self, wait_nr: u32) -> EnterPlan {
+        self.publish();
+        let setup_flags = self.st.setup_flags;
+        let sqpoll = setup_flags & setup::SQPOLL != 0;
+        let to_submit = self.pending();
+        let mut flags = 0;
+        let mut needed = false;
+
+        // SQ side.
+        if sqpoll {
+            if to_submit != 0 && self.need_wakeup() {
+                flags |= enter::SQ_WAKEUP;
+                needed = true;
+            }
+        } else if to_submit != 0 {
+            needed = true;
+        }
+
+        // CQ side, evaluated whatever the SQ side decided.
+        let iopoll = setup_flags & setup::IOPOLL != 0 && !sqpoll;
+        let parked = self.flags() & (sq_flags::CQ_OVERFLOW | sq_flags::TASKRUN) != 0;
+        if wait_nr != 0 || iopoll || parked {
+            flags |= enter::GETEVENTS;
+            needed = true;
+        }
+        EnterPlan { needed, to_submit, min_complete: wait_nr, flags }
+    }
+
+    /// Publishes and submits; returns how many SQEs the kernel consumed (with SQPOLL: how
+    /// many were handed to the thread).
+    #[inline]
+    pub fn submit<K: Kernel + ?Sized>(&mut self, kernel: &K) -> Result<u32, Errno> {
+        self.submit_and_wait_with(kernel, 0, EnterArg::None)
+    }
+
+    /// Publishes, submits and waits until at least `wait_nr` completions are ready.
+    #[inline]
+    pub fn submit_and_wait<K: Kernel + ?Sized>(
+        &mut self,
+        kernel: &K,
+        wait_nr: u32,
+    ) -> Result<u32, Errno> {
+        self.submit_and_wait_with(kernel, wait_nr, EnterArg::None)
+    }
+
+    /// As [`submit_and_wait`](Self::submit_and_wait), with an extended wait argument (a
+    /// timeout: `Err(ETIME)` when it passes first).
+    pub fn submit_and_wait_with<K: Kernel + ?Sized>(
+        &mut self,
+        kernel: &K,
+        wait_nr: u32,
+        arg: EnterArg<'_>,
+    ) -> Result<u32, Errno> {
+        let plan = self.plan_enter(wait_nr);
+        if !plan.needed {
+            return Ok(plan.to_submit);
+        }
+        let consumed = kernel.enter(Enter {
+            to_submit: plan.to_submit,
+            min_complete: plan.min_complete,
+            flags: plan.flags,
+            arg,
+        })?;
+        Ok(consumed)
+    }
+}
+
+impl<B: Backend> CompletionQueue<'_, B> {
+    /// Waits until at least `n` completions are ready (entering only if fewer are, or if
+    /// completions are parked in the kernel). Returns the number ready.
+    pub fn wait<K: Kernel + ?Sized>(&mut self, kernel: &K, n: u32) -> Result<u32, Errno> {
+        self.wait_with(kernel, n, EnterArg::None)
+    }
+
+    /// As [`wait`](Self::wait), with an extended wait argument (a timeout gives `ETIME`).
+    /// A wait error is masked when completions are ready, as the kernel does.
+    pub fn wait_with<K: Kernel + ?Sized>(
+        &mut self,
+        kernel: &K,
+        n: u32,
+        arg: EnterArg<'_>,
+    ) -> Result<u32, Errno> {
+        let ready = self.ready();
+        if ready >= n && !self.needs_flush() {
+            return Ok(ready);
+        }
+        let res =
+            kernel.enter(Enter { to_submit: 0, min_complete: n, flags: enter::GETEVENTS, arg });
+        let ready = self.ready();
+        match res {
+            Ok(_) => Ok(ready),
+            // A timeout or an interrupted wait with completions already visible is not an
+            // error for the caller; a reported drop (EBADR) or any other error is.
+            Err(Errno::ETIME | Errno::EINTR) if ready != 0 => Ok(ready),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Flushes the kernel's parked completions (overflow backlog, deferred task work) with
+    /// an enter(GETEVENTS) if the flags say there are any. Returns the number then ready.
+    pub fn flush<K: Kernel + ?Sized>(&mut self, kernel: &K) -> Result<u32, Errno> {
+        if self.needs_flush() {
+            kernel.enter(Enter { flags: enter::GETEVENTS, ..Enter::default() })?;
+        }
+        Ok(self.ready())
+    }
+}
