@@ -80,4 +80,5 @@ pub use sq::{PushError, SqFull, SubmissionQueue};
 pub use ring::{Builder, Ring};
 
 #[cfg(test)]
+#[allow(unsafe_code)]
 mod tests;
