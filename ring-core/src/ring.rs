@@ -268,9 +268,11 @@ fn word(map: &Mmap, what: &'static str, off: u32) -> Result<&'static AtomicU32, 
     if o % align_of::<AtomicU32>() != 0 || o.checked_add(4).is_none_or(|end| end > map.len()) {
         return Err(bad);
     }
-    // SAFETY: in bounds and aligned (checked above); the mapping lives as long as the Ring,
-    // which drops every view before the mapping. The kernel accesses the word atomically.
-    Ok(unsafe { &*map.as_ptr().add(o).cast::<AtomicU32>() })
+    let ptr = map.as_ptr().wrapping_add(o).cast::<AtomicU32>();
+    // SAFETY: `ptr` is in bounds and aligned (checked above); the mapping lives as long as
+    // the Ring, which drops every view before the mapping ('static is never handed out: views
+    // borrow the Ring). The kernel accesses the word atomically.
+    Ok(unsafe { &*ptr })
 }
 
 /// `count` cells of `T` starting at byte `off` of `map`.
@@ -286,9 +288,11 @@ fn cells<T>(
     if o % align_of::<T>() != 0 || o.checked_add(bytes).is_none_or(|end| end > map.len()) {
         return Err(bad);
     }
-    // SAFETY: in bounds and aligned for `T` (checked above); `NativeCell<T>` is
-    // `repr(transparent)` over `UnsafeCell<T>`; the mapping outlives every view (see `word`).
-    Ok(unsafe { core::slice::from_raw_parts(map.as_ptr().add(o).cast::<NativeCell<T>>(), count) })
+    let ptr = map.as_ptr().wrapping_add(o).cast::<NativeCell<T>>();
+    // SAFETY: `ptr` starts `count` in-bounds cells aligned for `T` (checked above);
+    // `NativeCell<T>` is `repr(transparent)` over `UnsafeCell<T>`; the mapping outlives every
+    // view (see `word`).
+    Ok(unsafe { core::slice::from_raw_parts(ptr, count) })
 }
 
 impl Ring {

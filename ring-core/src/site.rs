@@ -93,11 +93,11 @@ impl Site {
     /// Whether `order` is a valid ordering for this site's access kind (a load cannot be
     /// Release, a store cannot be Acquire). A backend's table must return only valid ones.
     pub const fn accepts(self, order: Ordering) -> bool {
-        match (self.access(), order) {
-            (Access::Load, Ordering::Release | Ordering::AcqRel) => false,
-            (Access::Store, Ordering::Acquire | Ordering::AcqRel) => false,
-            _ => true,
-        }
+        !matches!(
+            (self.access(), order),
+            (Access::Load, Ordering::Release | Ordering::AcqRel)
+                | (Access::Store, Ordering::Acquire | Ordering::AcqRel)
+        )
     }
 
     /// Every ordering weaker than the default that is valid for this site, strongest first.

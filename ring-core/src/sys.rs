@@ -7,8 +7,11 @@ use crate::abi::Params;
 use crate::errno::Errno;
 
 fn last_errno() -> Errno {
-    // SAFETY: `__errno_location` returns the calling thread's errno slot, always valid.
-    Errno(unsafe { *libc::__errno_location() })
+    // SAFETY: `__errno_location` has no preconditions.
+    let slot = unsafe { libc::__errno_location() };
+    // SAFETY: it returns the calling thread's errno slot, valid and aligned for the thread's
+    // lifetime.
+    Errno(unsafe { *slot })
 }
 
 fn check(ret: libc::c_long) -> Result<u32, Errno> {
