@@ -296,12 +296,19 @@ impl RegionSizes {
         let cqe_size: usize = if p.flags & setup::CQE32 != 0 { 32 } else { 16 };
         let sq_entries = p.sq_entries as usize;
         let cq_entries = p.cq_entries as usize;
-        let sq_ring = (p.sq_off.array as usize)
-            .checked_add(sq_entries.checked_mul(4).ok_or(LayoutError::Overflow)?)
-            .ok_or(LayoutError::Overflow)?;
         let cq_ring = (p.cq_off.cqes as usize)
             .checked_add(cq_entries.checked_mul(cqe_size).ok_or(LayoutError::Overflow)?)
             .ok_or(LayoutError::Overflow)?;
+        // Both rings' header words live in one kernel object (`struct io_rings`) followed by
+        // the CQEs and then the SQ array. With NO_SQARRAY (`sq_off.array == 0`) the SQ
+        // mapping must still cover the header words, which lie within the CQ ring's extent.
+        let sq_ring = if p.flags & setup::NO_SQARRAY != 0 || p.sq_off.array == 0 {
+            cq_ring
+        } else {
+            (p.sq_off.array as usize)
+                .checked_add(sq_entries.checked_mul(4).ok_or(LayoutError::Overflow)?)
+                .ok_or(LayoutError::Overflow)?
+        };
         let sqes = sq_entries.checked_mul(sqe_size).ok_or(LayoutError::Overflow)?;
         let (sq_ring, cq_ring) = if single_mmap {
             let m = sq_ring.max(cq_ring);
@@ -412,5 +419,11 @@ mod tests {
         p.flags = setup::SQE128 | setup::CQE32;
         let s = RegionSizes::from_params(&p, false).unwrap();
         assert_eq!((s.cq_ring, s.sqes), (64 + 512, 1024));
+        // NO_SQARRAY: the SQ mapping covers the shared header (the CQ ring's extent), not
+        // just `4 * entries` bytes from offset 0.
+        p.flags = setup::NO_SQARRAY;
+        p.sq_off.array = 0;
+        let s = RegionSizes::from_params(&p, false).unwrap();
+        assert_eq!((s.sq_ring, s.cq_ring), (64 + 256, 64 + 256));
     }
 }
