@@ -1,6 +1,82 @@
-//! ring-kernel-sim: the simulated kernel side of the io_uring protocol (issue #4).
+//! # ring-kernel-sim
 //!
-//! **Not built yet.** This crate is an empty placeholder in the workspace so that the layout
-//! of ../shared/DESIGN.md exists from the start; it offers no API and nothing here claims to
-//! simulate anything.
-#![no_std]
+//! The kernel side of the io_uring protocol, simulated over the same `Backend` and the same
+//! ring memory as ring-core, so that loom can check ring-core (and code built on it) against
+//! a kernel that behaves like Linux 6.18: inline submission, the SQPOLL thread and its
+//! NEED_WAKEUP handshake, io-wq workers completing out of order, task work
+//! (COOP_TASKRUN / DEFER_TASKRUN), and CQ overflow with a backlog.
+//!
+//! It runs three ways:
+//! - under loom (`RUSTFLAGS="--cfg loom"`): kernel threads are loom threads and every wait
+//!   blocks, so a lost wakeup is a deadlock loom reports;
+//! - on std threads (the default build; also under Miri);
+//! - in [`Mode::Step`]: no threads, each kernel action an explicit [`KernelStep`].
+//!
+//! ```
+//! use ring_core::opcode::Nop;
+//! use ring_kernel_sim::{Mode, SimRing};
+//!
+//! // A simulated SQPOLL ring on std threads.
+//! let sim = SimRing::builder().entries(4).sqpoll().mode(Mode::Threads).build().unwrap();
+//! let threads = sim.start();
+//! {
+//!     let mut q = sim.queues().unwrap();
+//!     q.submission().push(&Nop::new().build().user_data(1)).unwrap();
+//!     q.submission().submit_and_wait(&*sim, 1).unwrap();
+//!     assert_eq!(q.completion().peek().unwrap().user_data, 1);
+//! }
+//! threads.join();
+//! ```
+//!
+//! | module | holds |
+//! |---|---|
+//! | `ring` | [`SimRing`], its builder and kernel state |
+//! | `backend` | [`Sim`]: ring-core's backend over loom or std objects |
+//! | `mutation` | kernel-side ordering sites ([`KSite`]) and one-site weakening ([`Mutant`]) |
+//! | `submit` | SQE consumption (`io_submit_sqes`) |
+//! | `cq_post` | CQ posting, overflow backlog, task work, GETEVENTS waits |
+//! | `sqpoll` / `iowq` | the SQPOLL thread and the io-wq workers |
+//! | `enter` | `io_uring_enter` / `register` semantics: the `Kernel` implementation |
+//! | `step` / `threads` | the two ways to run the kernel side |
+#![deny(missing_docs)]
+#![deny(unsafe_code)]
+
+#[allow(unsafe_code)]
+mod backend;
+mod config;
+mod cq_post;
+#[allow(unsafe_code)]
+mod enter;
+mod iowq;
+mod memory;
+mod mutation;
+mod ring;
+mod sqpoll;
+mod step;
+mod submit;
+mod sync;
+mod threads;
+
+pub use backend::{Sim, SimCell, SimWord};
+pub use config::{EnterFault, Faults, Idle, Mode};
+pub use mutation::{active as active_mutant, with_mutant, AnySite, KSite, Mutant};
+pub use ring::{SimBuilder, SimError, SimRing, SimStats};
+pub use step::{KernelStep, StepOutcome};
+pub use submit::SIM_OP_HELD;
+pub use threads::KernelThreads;
+
+/// The user side of a simulated ring: ring-core's queues over the simulator's backend.
+pub type SimQueues<'a> = ring_core::Queues<'a, Sim>;
+
+/// An entry for the simulator's held operation: it completes (through io-wq's completion
+/// path) only when the scenario calls [`SimRing::release_held`] or steps
+/// [`KernelStep::ReleaseHeld`].
+pub fn held_op(user_data: u64) -> ring_core::opcode::Entry {
+    let sqe = ring_core::abi::Sqe { opcode: SIM_OP_HELD, fd: -1, user_data, ..Default::default() };
+    // SAFETY: the held operation carries no pointers; the simulator reads only its opcode,
+    // flags and user_data.
+    #[allow(unsafe_code)]
+    unsafe {
+        ring_core::opcode::Entry::from_raw(sqe)
+    }
+}

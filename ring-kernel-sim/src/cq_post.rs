@@ -1,0 +1,230 @@
+//! CQ posting under the completion lock: the cached free range, the overflow backlog, task
+//! work, and the waits of `enter(GETEVENTS)`.
+//!
+//! Every poster (inline submission, io-wq workers, the SQPOLL thread, task work) takes the
+//! completion lock, writes CQEs, and releases the CQ tail once at the end of its section.
+
+use std::time::{Duration, Instant};
+
+use ring_core::abi::{setup, sq_flags, Cqe};
+use ring_core::Errno;
+
+use crate::config::Mode;
+use crate::mutation::KSite;
+use crate::ring::{CqLocked, Job, SimRing};
+use crate::sync::{lock, wait, wait_timeout, MutexGuard};
+
+impl SimRing {
+    /// Free CQ slots, re-reading the user's head only when the cached range is exhausted.
+    fn refill(&self, st: &mut CqLocked) {
+        if st.free == 0 {
+            // ORDERING: Acquire pairs with the user's Release store of the CQ head (ring-core
+            // site CqHeadRelease): the user's reads of the CQEs it released happen before we
+            // overwrite them (Linux: a plain load with a control dependency).
+            let head = self.mem.cq_head.kload(KSite::CqHeadRefill);
+            let used = st.tail.wrapping_sub(head);
+            st.free = self.geo.cq_entries.saturating_sub(used);
+        }
+    }
+
+    fn write_cqe(&self, st: &mut CqLocked, cqe: Cqe) {
+        let unit = ((st.tail & (self.geo.cq_entries - 1)) << self.mem.cq_shift) as usize;
+        self.mem.cqes[unit].write(cqe);
+        if self.mem.cq_shift == 1 {
+            self.mem.cqes[unit + 1].write(Cqe::default());
+        }
+        st.tail = st.tail.wrapping_add(1);
+        st.free -= 1;
+        st.stats.posted += 1;
+    }
+
+    fn to_backlog(&self, st: &mut CqLocked, cqe: Cqe) {
+        if self.faults().overflow_alloc_fail {
+            // A real drop: counted in the ring's overflow counter; the next wait says EBADR.
+            let n = self.mem.cq_overflow.kload(KSite::KernelOwnLoad);
+            self.mem.cq_overflow.kstore(n.wrapping_add(1), KSite::CounterStore);
+            st.ebadr = true;
+            st.stats.lost += 1;
+            return;
+        }
+        if st.backlog.is_empty() {
+            // Relaxed: CQ_OVERFLOW is a hint to enter; the CQEs are published by the tail.
+            self.mem.sq_flags.kor(sq_flags::CQ_OVERFLOW, KSite::FlagsHint);
+        }
+        st.backlog.push_back(cqe);
+        st.stats.overflowed += 1;
+    }
+
+    /// Posts one CQE: into the ring if it has room and nothing is backlogged (order is kept),
+    /// otherwise into the backlog.
+    pub(crate) fn post_locked(&self, st: &mut CqLocked, cqe: Cqe) {
+        if !st.backlog.is_empty() {
+            self.to_backlog(st, cqe);
+            return;
+        }
+        self.refill(st);
+        if st.free == 0 {
+            self.to_backlog(st, cqe);
+            return;
+        }
+        self.write_cqe(st, cqe);
+    }
+
+    /// Ends a posting section: releases the CQ tail if anything was written.
+    pub(crate) fn commit_locked(&self, st: &mut CqLocked) {
+        if st.tail != st.committed {
+            // ORDERING: Release publishes the CQE writes of this section; pairs with the
+            // user's Acquire load of the CQ tail (ring-core site CqTailAcquire).
+            self.mem.cq_tail.kstore(st.tail, KSite::CqTailCommit);
+            st.committed = st.tail;
+        }
+    }
+
+    /// Wakes everything that waits for completions (and, with the fault, spuriously the
+    /// SQPOLL thread too).
+    pub(crate) fn notify_posted(&self) {
+        self.cq_cv.notify_all();
+        if self.faults().spurious_wakeups {
+            self.sqpoll_cv.notify_all();
+            self.work_cv.notify_all();
+        }
+    }
+
+    /// One posting section with these completions.
+    pub(crate) fn post_section(&self, cqes: &[Cqe]) {
+        if cqes.is_empty() {
+            return;
+        }
+        {
+            let mut st = lock(&self.cq);
+            for &c in cqes {
+                self.post_locked(&mut st, c);
+            }
+            self.commit_locked(&mut st);
+        }
+        self.notify_posted();
+    }
+
+    /// A completion from outside the submitting task (io-wq worker, held operation): posted
+    /// directly, or queued as task work on COOP_TASKRUN / DEFER_TASKRUN rings.
+    pub(crate) fn complete_async(&self, job: Job) {
+        if job.skip_success && job.cqe.res >= 0 {
+            lock(&self.cq).stats.skipped += 1;
+            return;
+        }
+        if self.has(setup::COOP_TASKRUN) || self.has(setup::DEFER_TASKRUN) {
+            {
+                let mut st = lock(&self.cq);
+                st.task_work.push_back(job);
+                if self.has(setup::TASKRUN_FLAG) {
+                    // Relaxed: TASKRUN is a hint to enter; the CQE comes later via the tail.
+                    self.mem.sq_flags.kor(sq_flags::TASKRUN, KSite::FlagsHint);
+                }
+            }
+            self.notify_posted();
+        } else {
+            self.post_section(&[job.cqe]);
+        }
+    }
+
+    /// Runs queued task work (the task entered): posts it, clears TASKRUN.
+    pub(crate) fn run_task_work_locked(&self, st: &mut CqLocked) {
+        if st.task_work.is_empty() {
+            return;
+        }
+        while let Some(job) = st.task_work.pop_front() {
+            self.post_locked(st, job.cqe);
+        }
+        if self.has(setup::TASKRUN_FLAG) {
+            // Relaxed: clearing a hint.
+            self.mem.sq_flags.kandnot(sq_flags::TASKRUN, KSite::FlagsHint);
+        }
+        self.commit_locked(st);
+    }
+
+    /// Moves backlogged completions into the ring while there is room (enter with
+    /// GETEVENTS only); clears CQ_OVERFLOW when the backlog empties.
+    pub(crate) fn flush_backlog_locked(&self, st: &mut CqLocked) {
+        if st.backlog.is_empty() {
+            return;
+        }
+        while let Some(&c) = st.backlog.front() {
+            self.refill(st);
+            if st.free == 0 {
+                break;
+            }
+            st.backlog.pop_front();
+            self.write_cqe(st, c);
+        }
+        if st.backlog.is_empty() {
+            // Relaxed: clearing a hint.
+            self.mem.sq_flags.kandnot(sq_flags::CQ_OVERFLOW, KSite::FlagsHint);
+        }
+        self.commit_locked(st);
+    }
+
+    /// CQEs visible to the user.
+    fn ready_locked(&self, st: &CqLocked) -> u32 {
+        // Relaxed: only counts; the kernel writes no slot on the strength of it.
+        let head = self.mem.cq_head.kload(KSite::CqHeadCount);
+        st.committed.wrapping_sub(head).min(self.geo.cq_entries)
+    }
+
+    /// The GETEVENTS part of enter: run task work, flush the backlog, then wait until
+    /// `min(min_complete, cq_entries)` completions are visible.
+    pub(crate) fn get_events(
+        &self,
+        min_complete: u32,
+        timeout: Option<Duration>,
+    ) -> Result<(), Errno> {
+        let target = min_complete.min(self.geo.cq_entries);
+        let deadline = timeout.map(|t| Instant::now() + t);
+        let mut st: MutexGuard<'_, CqLocked> = lock(&self.cq);
+        loop {
+            self.run_task_work_locked(&mut st);
+            self.flush_backlog_locked(&mut st);
+            if st.ebadr {
+                st.ebadr = false;
+                return Err(Errno::EBADR);
+            }
+            if self.ready_locked(&st) >= target {
+                return Ok(());
+            }
+            if self.mode == Mode::Step {
+                return Err(Errno::EAGAIN);
+            }
+            if self.sqpoll_dead() {
+                return Err(Errno::EOWNERDEAD);
+            }
+            st = match deadline {
+                None => wait(&self.cq_cv, st),
+                Some(d) if cfg!(loom) => {
+                    let _ = d;
+                    wait(&self.cq_cv, st)
+                }
+                Some(d) => {
+                    let now = Instant::now();
+                    if now >= d {
+                        return Err(Errno::ETIME);
+                    }
+                    wait_timeout(&self.cq_cv, st, d - now).0
+                }
+            };
+        }
+    }
+
+    /// Runs task work if the ring runs it on any enter (COOP_TASKRUN).
+    pub(crate) fn run_coop_task_work(&self) {
+        if self.has(setup::COOP_TASKRUN) && !self.has(setup::DEFER_TASKRUN) {
+            let posted = {
+                let mut st = lock(&self.cq);
+                let had = !st.task_work.is_empty();
+                self.run_task_work_locked(&mut st);
+                had
+            };
+            if posted {
+                self.notify_posted();
+            }
+        }
+    }
+}

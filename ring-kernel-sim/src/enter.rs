@@ -1,0 +1,133 @@
+//! `io_uring_enter` and `io_uring_register` as 6.18 answers them, for the simulated ring.
+
+use core::ffi::c_void;
+use std::time::Duration;
+
+use ring_core::abi::{enter, register, setup};
+use ring_core::{Enter, EnterArg, Errno, Kernel};
+
+use crate::config::Mode;
+use crate::ring::SimRing;
+use crate::sync::{current_thread, lock, wait};
+
+impl SimRing {
+    /// SINGLE_ISSUER: the first submitting thread owns the ring; others get EEXIST.
+    fn check_issuer(&self) -> Result<(), Errno> {
+        if !self.has(setup::SINGLE_ISSUER) {
+            return Ok(());
+        }
+        let me = current_thread();
+        let mut issuer = self.issuer.lock().unwrap_or_else(|e| e.into_inner());
+        match *issuer {
+            None => {
+                *issuer = Some(me);
+                Ok(())
+            }
+            Some(t) if t == me => Ok(()),
+            Some(_) => Err(Errno::EEXIST),
+        }
+    }
+
+    /// SQ_WAIT: block until the SQ has a free slot (SQPOLL only).
+    fn wait_sq_space(&self) -> Result<(), Errno> {
+        let mut st = lock(&self.sqpoll);
+        loop {
+            if st.dead {
+                return Err(Errno::EOWNERDEAD);
+            }
+            // Relaxed: counts only; the user acquires the head itself before reusing a slot.
+            let tail = self.mem.sq_tail.kload(crate::mutation::KSite::KernelOwnLoad);
+            let head = self.mem.sq_head.kload(crate::mutation::KSite::KernelOwnLoad);
+            if tail.wrapping_sub(head) < self.geo.sq_entries || st.stop {
+                return Ok(());
+            }
+            if self.mode == Mode::Step {
+                return Err(Errno::EAGAIN);
+            }
+            st = wait(&self.sqpoll_cv, st);
+        }
+    }
+
+    fn enter_impl(&self, a: Enter<'_>) -> Result<u32, Errno> {
+        if a.flags & !enter::KNOWN != 0 {
+            return Err(Errno::EINVAL);
+        }
+        if !self.enabled.load(std::sync::atomic::Ordering::Relaxed) {
+            return Err(Errno::EBADFD);
+        }
+        let timeout = match a.arg {
+            EnterArg::None => None,
+            EnterArg::Wait { timeout, .. } => timeout.map(|t| {
+                Duration::new(t.tv_sec.max(0) as u64, t.tv_nsec.clamp(0, 999_999_999) as u32)
+            }),
+        };
+        let mut submitted = 0;
+        if self.has(setup::SQPOLL) {
+            if self.sqpoll_dead() {
+                return Err(Errno::EOWNERDEAD);
+            }
+            if a.flags & enter::SQ_WAKEUP != 0 {
+                self.sqpoll_wake();
+            }
+            if a.flags & enter::SQ_WAIT != 0 {
+                self.wait_sq_space()?;
+            }
+            submitted = a.to_submit;
+        } else if a.to_submit != 0 {
+            self.check_issuer()?;
+            let faults = self.faults();
+            let (max, fail) = match faults.enter_error {
+                Some(f) => (a.to_submit.min(f.after), Some(f.errno)),
+                None => (a.to_submit, None),
+            };
+            let batch = {
+                let mut st = lock(&self.uring);
+                self.submit_sqes(&mut st, max)
+            };
+            if let Some(errno) = fail {
+                let mut f = faults;
+                f.enter_error = None;
+                self.set_faults(f);
+                return Err(errno);
+            }
+            submitted = batch.submitted;
+            // Fewer consumed than asked: return at once, even with GETEVENTS (6.18).
+            if submitted != a.to_submit {
+                self.run_coop_task_work();
+                return Ok(submitted);
+            }
+        }
+        self.run_coop_task_work();
+        if a.flags & enter::GETEVENTS != 0 {
+            if self.has(setup::DEFER_TASKRUN) {
+                self.check_issuer()?;
+            }
+            if let Err(e) = self.get_events(a.min_complete, timeout) {
+                // A wait error is reported only when nothing was submitted.
+                if submitted == 0 {
+                    return Err(e);
+                }
+            }
+        }
+        Ok(submitted)
+    }
+}
+
+impl Kernel for SimRing {
+    fn enter(&self, args: Enter<'_>) -> Result<u32, Errno> {
+        self.enter_impl(args)
+    }
+
+    /// Only `ENABLE_RINGS` is modelled; every other opcode is `EINVAL`.
+    unsafe fn register(&self, opcode: u32, _arg: *mut c_void, _nr_args: u32) -> Result<u32, Errno> {
+        match opcode {
+            register::ENABLE_RINGS => {
+                if self.enabled.swap(true, std::sync::atomic::Ordering::Relaxed) {
+                    return Err(Errno::EBADFD);
+                }
+                Ok(0)
+            }
+            _ => Err(Errno::EINVAL),
+        }
+    }
+}

@@ -1,0 +1,133 @@
+//! The SQPOLL thread: poll the SQ, idle, and the NEED_WAKEUP handshake.
+//!
+//! Before sleeping the thread sets NEED_WAKEUP, issues a full fence, and re-reads the SQ
+//! tail; it sleeps only if the SQ is still empty, and clears the flag after waking. The user
+//! stores the tail, issues a full fence, and loads the flags. With both fences, at least one
+//! side sees the other's store (store buffering is forbidden), so no submission is left
+//! behind a sleeping thread. Drop either fence and loom finds the lost wakeup as a deadlock.
+
+use std::time::Instant;
+
+use ring_core::abi::sq_flags;
+
+use crate::backend::kfence;
+use crate::config::Idle;
+use crate::mutation::KSite;
+use crate::ring::SimRing;
+use crate::sync::{lock, wait};
+
+/// What a sleep attempt decided.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SleepCheck {
+    /// Work appeared after setting NEED_WAKEUP: flag cleared, keep polling.
+    Busy,
+    /// The SQ is empty and NEED_WAKEUP is set: the thread may sleep.
+    Sleep,
+}
+
+impl SimRing {
+    /// One poll: consume whatever is published (at most one ring's worth).
+    pub(crate) fn sqpoll_poll(&self) -> u32 {
+        let mut st = lock(&self.uring);
+        let batch = self.submit_sqes(&mut st, self.geo.sq_entries);
+        batch.consumed
+    }
+
+    /// The first half of going to sleep: set NEED_WAKEUP, fence, re-check the tail.
+    pub(crate) fn sqpoll_begin_sleep(&self) -> SleepCheck {
+        // Relaxed RMW: ordered before the tail re-read by the fence below.
+        self.mem.sq_flags.kor(sq_flags::NEED_WAKEUP, KSite::NeedWakeupSet);
+        // ORDERING: SeqCst fence between setting NEED_WAKEUP and re-reading the SQ tail;
+        // pairs with the user's fence between its tail store and its flags load (ring-core
+        // site SqWakeupFence). Linux: smp_mb__after_atomic in io_sq_thread (H2).
+        kfence(KSite::SqpollSleepFence);
+        let pending = self.sq_pending(&lock(&self.uring));
+        if pending != 0 {
+            // Relaxed RMW: clearing the flag publishes nothing.
+            self.mem.sq_flags.kandnot(sq_flags::NEED_WAKEUP, KSite::NeedWakeupClear);
+            return SleepCheck::Busy;
+        }
+        SleepCheck::Sleep
+    }
+
+    /// The second half: awake again, clear NEED_WAKEUP.
+    pub(crate) fn sqpoll_end_sleep(&self) {
+        // Relaxed RMW: clearing the flag publishes nothing.
+        self.mem.sq_flags.kandnot(sq_flags::NEED_WAKEUP, KSite::NeedWakeupClear);
+    }
+
+    /// Whether the thread has died (fault).
+    pub(crate) fn sqpoll_dead(&self) -> bool {
+        self.has(ring_core::abi::setup::SQPOLL) && lock(&self.sqpoll).dead
+    }
+
+    /// Counts a poll toward the death fault; true if the thread dies now.
+    pub(crate) fn sqpoll_dies_now(&self) -> bool {
+        let limit = self.faults().sqpoll_dies_after;
+        let mut st = lock(&self.sqpoll);
+        st.polls += 1;
+        if limit.is_some_and(|l| st.polls > l) {
+            st.dead = true;
+            drop(st);
+            // The flag stays set, so the user enters and sees EOWNERDEAD.
+            self.mem.sq_flags.kor(sq_flags::NEED_WAKEUP, KSite::NeedWakeupSet);
+            self.sqpoll_cv.notify_all();
+            self.cq_cv.notify_all();
+            return true;
+        }
+        false
+    }
+
+    /// Asks the thread to wake (enter with SQ_WAKEUP).
+    pub(crate) fn sqpoll_wake(&self) {
+        lock(&self.sqpoll).wake = true;
+        self.sqpoll_cv.notify_all();
+    }
+
+    /// The thread's body in threads mode.
+    pub(crate) fn sqpoll_main(&self) {
+        let mut empty_polls = 0u32;
+        let mut idle_since = Instant::now();
+        loop {
+            if lock(&self.sqpoll).stop {
+                break;
+            }
+            if self.sqpoll_dies_now() {
+                break;
+            }
+            if self.sqpoll_poll() != 0 {
+                empty_polls = 0;
+                idle_since = Instant::now();
+                continue;
+            }
+            empty_polls += 1;
+            let idle = match self.idle {
+                Idle::Polls(n) => empty_polls >= n,
+                Idle::Millis(ms) => idle_since.elapsed().as_millis() >= u128::from(ms),
+            };
+            if !idle {
+                crate::sync::thread::yield_now();
+                continue;
+            }
+            if self.sqpoll_begin_sleep() == SleepCheck::Busy {
+                continue;
+            }
+            {
+                let spurious = self.faults().spurious_wakeups;
+                let mut st = lock(&self.sqpoll);
+                st.sleeping = true;
+                while !st.wake && !st.stop {
+                    st = wait(&self.sqpoll_cv, st);
+                    if spurious {
+                        break;
+                    }
+                }
+                st.sleeping = false;
+                st.wake = false;
+            }
+            self.sqpoll_end_sleep();
+            empty_polls = 0;
+            idle_since = Instant::now();
+        }
+    }
+}
