@@ -7,6 +7,7 @@
 use core::cell::UnsafeCell;
 use core::sync::atomic::{AtomicU32, Ordering};
 
+use crate::fault::LogicFault;
 use crate::site::Site;
 
 /// A shared 32-bit word of the ring (a head, tail, flags or counter word).
@@ -52,6 +53,14 @@ pub unsafe trait Backend: Sized + 'static {
     #[inline(always)]
     fn ordering(site: Site) -> Ordering {
         site.default_ordering()
+    }
+
+    /// Whether a historical logic bug is switched back on. Always `false` by default (and on
+    /// [`Native`]); only a verification backend turns one on, to show a model catches it.
+    #[inline(always)]
+    fn logic_fault(fault: LogicFault) -> bool {
+        let _ = fault;
+        false
     }
 
     /// A fence of the given strength. `Relaxed` means no fence.

@@ -12,6 +12,7 @@ use core::fmt;
 
 use crate::abi::{cq_flags, sq_flags, Cqe, Cqe32};
 use crate::backend::{load, store, Backend, Native, SlotCell};
+use crate::fault::LogicFault;
 use crate::memory::CqMemory;
 use crate::site::Site;
 
@@ -129,6 +130,10 @@ impl<'a, B: Backend> CompletionQueue<'a, B> {
     /// claims more than one ring's worth is never read past one ring.
     #[inline]
     fn span(&self, head: u32, tail: u32) -> u32 {
+        if B::logic_fault(LogicFault::SeedUnwrappedCompare) {
+            // The Go seed's comparison (verification only): wrong once the counters wrap.
+            return if head < tail { (tail - head).min(self.mem.entries) } else { 0 };
+        }
         tail.wrapping_sub(head).min(self.mem.entries)
     }
 
@@ -235,6 +240,9 @@ impl<'a, B: Backend> CompletionQueue<'a, B> {
     /// work: an empty CQ then does not mean nothing completed; enter with GETEVENTS (H12).
     #[inline]
     pub fn needs_flush(&self) -> bool {
+        if B::logic_fault(LogicFault::H12IgnoreParkedCompletions) {
+            return false;
+        }
         // Relaxed: a hint to enter; the CQEs themselves are acquired through the tail.
         load::<B>(self.mem.sq_flags, Site::SqFlagsLoad)
             & (sq_flags::CQ_OVERFLOW | sq_flags::TASKRUN)

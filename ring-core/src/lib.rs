@@ -31,6 +31,7 @@
 //! | [`submit`] | the enter decision; submit and wait over any [`Kernel`] |
 //! | [`queues`] | one ring's queues plus the user's private state |
 //! | [`kernel`] / [`errno`] | the kernel seam and its error type |
+//! | [`fault`] | historical logic bugs, re-introducible by a verification backend |
 //! | [`setup`] | parameter validation, sizes, features |
 //! | [`opcode`] | opcode builders |
 //! | `ring` (feature `linux`) | [`Ring`]: the real kernel's ring |
@@ -48,6 +49,7 @@ pub mod backend;
 #[allow(unsafe_code)]
 pub mod cq;
 pub mod errno;
+pub mod fault;
 #[allow(unsafe_code)]
 pub mod kernel;
 pub mod memory;

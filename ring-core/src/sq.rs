@@ -13,6 +13,7 @@ use core::fmt;
 
 use crate::abi::{sq_flags, Sqe};
 use crate::backend::{fence, load, store, Backend, Native, SlotCell};
+use crate::fault::LogicFault;
 use crate::memory::SqMemory;
 use crate::opcode::{Entry, Entry128};
 use crate::site::Site;
@@ -127,6 +128,13 @@ impl<'a, B: Backend> SubmissionQueue<'a, B> {
     /// (a kernel head ahead of our tail counts as full, never as space to overwrite).
     #[inline]
     fn in_use(&self, head: u32) -> u32 {
+        // H11 (verification only): a private head that assumes everything published was
+        // consumed, as if a short submit had consumed it all.
+        let head = if B::logic_fault(LogicFault::H11SpaceFromPrivateHead) {
+            self.st.published
+        } else {
+            head
+        };
         let used = self.st.sqe_tail.wrapping_sub(head);
         if used > self.mem.entries {
             self.mem.entries
@@ -289,6 +297,9 @@ impl<'a, B: Backend> SubmissionQueue<'a, B> {
     /// work: enter with GETEVENTS to flush them (H12).
     #[inline]
     pub fn cq_needs_flush(&self) -> bool {
+        if B::logic_fault(LogicFault::H12IgnoreParkedCompletions) {
+            return false;
+        }
         self.flags() & (sq_flags::CQ_OVERFLOW | sq_flags::TASKRUN) != 0
     }
 

@@ -6,10 +6,11 @@
 //! - CQ side: enter with `GETEVENTS` when waiting, on IOPOLL rings without SQPOLL (the user
 //!   reaps by polling), or when `CQ_OVERFLOW` / `TASKRUN` say completions are parked.
 
-use crate::abi::{enter, setup, sq_flags};
+use crate::abi::{enter, setup};
 use crate::backend::Backend;
 use crate::cq::CompletionQueue;
 use crate::errno::Errno;
+use crate::fault::LogicFault;
 use crate::kernel::{Enter, EnterArg, Kernel};
 use crate::sq::SubmissionQueue;
 
@@ -43,16 +44,27 @@ impl<B: Backend> SubmissionQueue<'_, B> {
     /// ```
     #[inline]
     pub fn plan_enter(&mut self, wait_nr: u32) -> EnterPlan {
-        self.publish();
         let setup_flags = self.st.setup_flags;
         let sqpoll = setup_flags & setup::SQPOLL != 0;
+        // H19 (verification only): check for a sleeping thread before publishing.
+        let early_wakeup = B::logic_fault(LogicFault::H19WakeupBeforePublish)
+            && sqpoll
+            && self.unpublished() != 0
+            && self.need_wakeup();
+        self.publish();
         let to_submit = self.pending();
         let mut flags = 0;
         let mut needed = false;
 
-        // SQ side.
+        // SQ side. H10 (verification only): a wait short-circuits the wakeup check.
+        let short_circuit = B::logic_fault(LogicFault::H10WaitSkipsWakeup) && wait_nr != 0;
         if sqpoll {
-            if to_submit != 0 && self.need_wakeup() {
+            let wake = if B::logic_fault(LogicFault::H19WakeupBeforePublish) {
+                early_wakeup
+            } else {
+                !short_circuit && to_submit != 0 && self.need_wakeup()
+            };
+            if wake {
                 flags |= enter::SQ_WAKEUP;
                 needed = true;
             }
@@ -60,9 +72,13 @@ impl<B: Backend> SubmissionQueue<'_, B> {
             needed = true;
         }
 
-        // CQ side, evaluated whatever the SQ side decided.
+        // CQ side, evaluated whatever the SQ side decided. H13 (verification only): skipped
+        // when there is nothing to submit.
+        if B::logic_fault(LogicFault::H13SkipEnterWhenIdle) && to_submit == 0 && wait_nr == 0 {
+            return EnterPlan { needed: false, to_submit, min_complete: wait_nr, flags };
+        }
         let iopoll = setup_flags & setup::IOPOLL != 0 && !sqpoll;
-        let parked = self.flags() & (sq_flags::CQ_OVERFLOW | sq_flags::TASKRUN) != 0;
+        let parked = self.cq_needs_flush();
         if wait_nr != 0 || iopoll || parked {
             flags |= enter::GETEVENTS;
             needed = true;

@@ -3,10 +3,11 @@
 
 use core::sync::atomic::Ordering;
 
+use ring_core::fault::LogicFault;
 use ring_core::site::Site;
 use ring_core::{Backend, SlotCell, Word};
 
-use crate::mutation::{kernel_ordering, user_ordering, KSite};
+use crate::mutation::{active_logic_fault, kernel_ordering, user_ordering, KSite};
 use crate::sync::{fence, AtomicU32};
 
 /// The simulator's backend: loom atomics and loom cells under `--cfg loom`, std atomics and
@@ -145,6 +146,11 @@ unsafe impl Backend for Sim {
     #[inline]
     fn ordering(site: Site) -> Ordering {
         user_ordering(site)
+    }
+
+    #[inline]
+    fn logic_fault(fault: LogicFault) -> bool {
+        active_logic_fault() == Some(fault)
     }
 
     #[inline]

@@ -59,8 +59,12 @@ mod threads;
 
 pub use backend::{Sim, SimCell, SimWord};
 pub use config::{EnterFault, Faults, Idle, Mode};
-pub use mutation::{active as active_mutant, with_mutant, AnySite, KSite, Mutant};
+pub use mutation::{
+    active as active_mutant, active_logic_fault, with_logic_fault, with_mutant, AnySite, KSite,
+    Mutant,
+};
 pub use ring::{SimBuilder, SimError, SimRing, SimStats};
+pub use ring_core::fault::LogicFault;
 pub use step::{KernelStep, StepOutcome};
 pub use submit::SIM_OP_HELD;
 pub use threads::KernelThreads;

@@ -10,6 +10,7 @@
 use core::cell::Cell;
 use core::sync::atomic::Ordering;
 
+use ring_core::fault::LogicFault;
 use ring_core::site::{Access, Site};
 
 macro_rules! ksites {
@@ -168,6 +169,25 @@ pub struct Mutant {
 
 std::thread_local! {
     static ACTIVE: Cell<Option<Mutant>> = const { Cell::new(None) };
+    static ACTIVE_FAULT: Cell<Option<LogicFault>> = const { Cell::new(None) };
+}
+
+/// Runs `f` with the historical logic bug `fault` switched on in ring-core on this thread
+/// (and on kernel threads started inside `f`).
+pub fn with_logic_fault<R>(fault: Option<LogicFault>, f: impl FnOnce() -> R) -> R {
+    struct Restore(Option<LogicFault>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            ACTIVE_FAULT.with(|a| a.set(self.0));
+        }
+    }
+    let _restore = Restore(ACTIVE_FAULT.with(|a| a.replace(fault)));
+    f()
+}
+
+/// The logic fault active on this thread.
+pub fn active_logic_fault() -> Option<LogicFault> {
+    ACTIVE_FAULT.with(|a| a.get())
 }
 
 /// Runs `f` with `mutant` active on this thread (and on kernel threads started inside `f`).

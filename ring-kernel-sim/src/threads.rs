@@ -5,7 +5,7 @@ use std::sync::Arc;
 use ring_core::abi::setup;
 
 use crate::config::Mode;
-use crate::mutation::{active, with_mutant};
+use crate::mutation::{active, active_logic_fault, with_logic_fault, with_mutant};
 use crate::ring::SimRing;
 use crate::sync::{lock, thread};
 
@@ -25,13 +25,18 @@ impl SimRing {
         let mut handles = Vec::new();
         if self.mode == Mode::Threads {
             let mutant = active();
+            let fault = active_logic_fault();
             if self.has(setup::SQPOLL) {
                 let r = Arc::clone(self);
-                handles.push(thread::spawn(move || with_mutant(mutant, || r.sqpoll_main())));
+                handles.push(thread::spawn(move || {
+                    with_logic_fault(fault, || with_mutant(mutant, || r.sqpoll_main()))
+                }));
             }
             for _ in 0..self.workers {
                 let r = Arc::clone(self);
-                handles.push(thread::spawn(move || with_mutant(mutant, || r.worker_main())));
+                handles.push(thread::spawn(move || {
+                    with_logic_fault(fault, || with_mutant(mutant, || r.worker_main()))
+                }));
             }
         }
         KernelThreads { ring: Arc::clone(self), handles }
