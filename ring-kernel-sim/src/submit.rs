@@ -137,7 +137,11 @@ impl SimRing {
             // the user's Acquire load of the SQ head before reusing a slot (ring-core site
             // SqHeadAcquire).
             self.mem.sq_head.kstore(st.head, KSite::SqHeadRelease);
-            // SQ space appeared: wake SQ_WAIT waiters.
+            // SQ space appeared: wake SQ_WAIT waiters. They check the head under the SQPOLL
+            // mutex, so take it before notifying: a waiter between its check and its wait
+            // would otherwise miss this notification (a lost wakeup the sq_slot_reuse model
+            // found).
+            drop(lock(&self.sqpoll));
             self.sqpoll_cv.notify_all();
         }
         Batch { submitted, consumed }

@@ -1,126 +1,158 @@
-//! The verification run.
+//! `verify`: the verification run.
 //!
-//! `verify all` runs everything that exists: today the real-ring self-test; the loom model
-//! suite, the ordering-mutation matrix, the litmus self-check and the historical bugs are
-//! listed as not built (issue #5) rather than reported as passing.
+//! ```text
+//! verify all        self-test, model suite, litmus self-check, historical bugs, mutation matrix
+//! verify selftest   the ring core on this machine's kernel
+//! verify models     the loom model suite
+//! verify mutants    the ordering-mutation matrix (--write-docs / --check-docs)
+//! verify litmus     loom against C11 on classic litmus tests
+//! verify bugs       every historical bug, re-introduced and caught
+//! ```
+//! Options: `--bound N` (preemption bound, default 2; `--deep` is 3), `--report FILE`
+//! (markdown; a `.json` twin is written beside it).
 
+mod loom_child;
+mod report;
 mod selftest;
 
-use std::io::Write as _;
 use std::process::ExitCode;
 use std::time::Instant;
 
-/// The outcome of one check.
+use report::Report;
+
+/// One line of the self-test.
 pub struct Check {
     /// What was checked.
     pub name: String,
-    /// Pass, fail, or not run (with the reason).
-    pub outcome: Outcome,
+    /// Whether it held.
+    pub pass: bool,
     /// Detail for the report.
     pub detail: String,
 }
 
-/// Pass, fail, or not run.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    /// The check ran and held.
-    Pass,
-    /// The check ran and failed.
-    Fail,
-    /// The check does not exist yet.
-    NotBuilt,
-}
-
-impl Outcome {
-    fn label(self) -> &'static str {
-        match self {
-            Outcome::Pass => "pass",
-            Outcome::Fail => "FAIL",
-            Outcome::NotBuilt => "not built",
-        }
-    }
-}
-
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: verify <all|selftest|models|mutants|litmus|bugs> [--report FILE]\n\
+        "usage: verify <all|selftest|models|mutants|litmus|bugs> [--bound N | --deep] [--report FILE]\n\
+         \x20      verify mutants [--write-docs | --check-docs]\n\
          \n  selftest  the real-ring self-test on this kernel\
-         \n  models    loom model suite            (not built yet: issue #5)\
-         \n  mutants   ordering-mutation matrix    (not built yet: issue #5)\
-         \n  litmus    litmus self-check of loom   (not built yet: issue #5)\
-         \n  bugs      historical bugs             (not built yet: issue #5)\
+         \n  models    loom model suite (preemption bound 2 by default)\
+         \n  mutants   ordering-mutation matrix: every site weakened, the suite run against each\
+         \n  litmus    litmus self-check: loom against C11 verdicts\
+         \n  bugs      historical bugs re-introduced, each must be caught (H8 must pass)\
          \n  all       everything above\
-         \n\nThe report is written as markdown to FILE (default: report/verify.md)."
+         \n\nThe report is written to FILE (default report/verify.md) and FILE with .json."
     );
     ExitCode::from(2)
 }
 
-fn not_built(what: &str) -> Check {
-    Check {
-        name: what.to_string(),
-        outcome: Outcome::NotBuilt,
-        detail: "not built yet (issue #5); nothing is claimed".to_string(),
+struct Options {
+    cmd: String,
+    bound: usize,
+    report: std::path::PathBuf,
+    write_docs: bool,
+    check_docs: bool,
+}
+
+fn parse_args() -> Option<Options> {
+    let mut args = std::env::args().skip(1);
+    let cmd = args.next()?;
+    if !["all", "selftest", "models", "mutants", "litmus", "bugs"].contains(&cmd.as_str()) {
+        return None;
     }
+    let mut o = Options {
+        cmd,
+        bound: 2,
+        report: "report/verify.md".into(),
+        write_docs: false,
+        check_docs: false,
+    };
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--bound" => o.bound = args.next()?.parse().ok()?,
+            "--deep" => o.bound = 3,
+            "--report" => o.report = args.next()?.into(),
+            "--write-docs" => o.write_docs = true,
+            "--check-docs" => o.check_docs = true,
+            _ => return None,
+        }
+    }
+    Some(o)
 }
 
 fn main() -> ExitCode {
-    let mut args = std::env::args().skip(1);
-    let Some(cmd) = args.next() else { return usage() };
-    let mut report = std::path::PathBuf::from("report/verify.md");
-    while let Some(a) = args.next() {
-        match (a.as_str(), args.next()) {
-            ("--report", Some(f)) => report = f.into(),
-            _ => return usage(),
-        }
-    }
+    let Some(opts) = parse_args() else { return usage() };
     let start = Instant::now();
-    let mut checks = Vec::new();
-    let want = |s: &str| cmd == "all" || cmd == s;
-    if !["all", "selftest", "models", "mutants", "litmus", "bugs"].contains(&cmd.as_str()) {
-        return usage();
-    }
-    if want("selftest") {
-        println!("== real-ring self-test (Linux {})", selftest::kernel_release());
-        for check in selftest::run() {
-            println!("  [{:>9}] {}  {}", check.outcome.label(), check.name, check.detail);
-            let _ = std::io::stdout().flush();
-            checks.push(check);
-        }
-    }
-    for (sub, title) in [
-        ("models", "loom model suite"),
-        ("mutants", "ordering-mutation matrix"),
-        ("litmus", "litmus self-check"),
-        ("bugs", "historical bugs"),
-    ] {
-        if want(sub) {
-            let c = not_built(title);
-            println!("== {title}\n  [{:>9}] {}", c.outcome.label(), c.detail);
-            checks.push(c);
-        }
-    }
-    let pass = checks.iter().filter(|c| c.outcome == Outcome::Pass).count();
-    let fail = checks.iter().filter(|c| c.outcome == Outcome::Fail).count();
-    let not_built = checks.iter().filter(|c| c.outcome == Outcome::NotBuilt).count();
-    let secs = start.elapsed().as_secs_f64();
-    println!("\n{pass} passed, {fail} failed, {not_built} not built, in {secs:.2} s");
+    let want = |s: &str| opts.cmd == "all" || opts.cmd == s;
+    let mut rep = Report::new(opts.bound);
 
-    let mut md =
-        String::from("# Verification report\n\n| check | outcome | detail |\n|---|---|---|\n");
-    for c in &checks {
-        md.push_str(&format!("| {} | {} | {} |\n", c.name, c.outcome.label(), c.detail));
+    if want("selftest") {
+        eprintln!("== real-ring self-test (Linux {})", selftest::kernel_release());
+        for c in selftest::run() {
+            eprintln!("  [{}] {}  {}", if c.pass { "pass" } else { "FAIL" }, c.name, c.detail);
+            rep.selftest.push(c);
+        }
     }
-    md.push_str(&format!(
-        "\n{pass} passed, {fail} failed, {not_built} not built, in {secs:.2} s\n"
-    ));
-    if let Some(dir) = report.parent() {
+
+    let loom_parts: Vec<&str> =
+        ["models", "litmus", "bugs", "mutants"].into_iter().filter(|s| want(s)).collect();
+    if !loom_parts.is_empty() {
+        let bin = match loom_child::build() {
+            Ok(b) => b,
+            Err(e) => {
+                eprintln!("{e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let bound = opts.bound.to_string();
+        for part in loom_parts {
+            let title = match part {
+                "models" => {
+                    format!("== loom model suite (preemption bound {bound}, to exhaustion)")
+                }
+                "litmus" => "== litmus self-check (no preemption bound, to exhaustion)".into(),
+                "bugs" => format!("== historical bugs (preemption bound {bound})"),
+                _ => format!("== ordering-mutation matrix (preemption bound {bound})"),
+            };
+            eprintln!("{title}");
+            let t = Instant::now();
+            match loom_child::run(&bin, &[part, "--bound", &bound]) {
+                Ok(lines) => rep.ingest(part, &lines, t.elapsed().as_secs_f64()),
+                Err(e) => {
+                    eprintln!("{e}");
+                    rep.errors.push(format!("{part}: {e}"));
+                }
+            }
+        }
+    }
+
+    let secs = start.elapsed().as_secs_f64();
+    let md = rep.markdown(secs);
+    let summary = rep.summary(secs);
+    println!("\n{}", rep.terminal());
+    println!("{summary}");
+    if let Some(dir) = opts.report.parent() {
         let _ = std::fs::create_dir_all(dir);
     }
-    match std::fs::write(&report, md) {
-        Ok(()) => println!("report: {}", report.display()),
-        Err(e) => eprintln!("could not write {}: {e}", report.display()),
+    if let Err(e) = std::fs::write(&opts.report, &md) {
+        eprintln!("could not write {}: {e}", opts.report.display());
     }
-    if fail == 0 {
+    let json_path = opts.report.with_extension("json");
+    if let Err(e) = std::fs::write(&json_path, rep.json(secs)) {
+        eprintln!("could not write {}: {e}", json_path.display());
+    }
+    println!("report: {} and {}", opts.report.display(), json_path.display());
+
+    let mut ok = rep.ok();
+    if (opts.cmd == "mutants" || opts.cmd == "all") && (opts.write_docs || opts.check_docs) {
+        match report::sync_ordering_doc(&rep.matrix_table(), opts.write_docs) {
+            Ok(msg) => println!("{msg}"),
+            Err(msg) => {
+                eprintln!("{msg}");
+                ok = false;
+            }
+        }
+    }
+    if ok {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE

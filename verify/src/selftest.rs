@@ -7,7 +7,7 @@ use ring_core::abi::{feat, sq_flags};
 use ring_core::opcode::{Nop, Read, Target};
 use ring_core::{Builder, Ring};
 
-use crate::{Check, Outcome};
+use crate::Check;
 
 /// The running kernel's release string.
 pub fn kernel_release() -> String {
@@ -18,8 +18,8 @@ pub fn kernel_release() -> String {
 
 fn check(name: &str, f: impl FnOnce() -> Result<String, String>) -> Check {
     match f() {
-        Ok(detail) => Check { name: name.into(), outcome: Outcome::Pass, detail },
-        Err(detail) => Check { name: name.into(), outcome: Outcome::Fail, detail },
+        Ok(detail) => Check { name: name.into(), pass: true, detail },
+        Err(detail) => Check { name: name.into(), pass: false, detail },
     }
 }
 
