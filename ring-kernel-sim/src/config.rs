@@ -44,8 +44,9 @@ pub struct Faults {
     /// The next submitting enter consumes `after` SQEs, then fails with `errno` (once).
     pub enter_error: Option<EnterFault>,
     /// Every completion that would go to the overflow backlog is dropped instead, as when
-    /// the kernel cannot allocate: the overflow counter counts it and the next wait returns
-    /// `EBADR` once.
+    /// the kernel cannot allocate: the overflow counter counts it and the next wait that
+    /// finds no CQE visible returns `EBADR`, once (as in Linux, a wait that is satisfied or
+    /// has CQEs to show does not report it, and a submitting enter does not clear it).
     pub overflow_alloc_fail: bool,
     /// Kernel threads and waiters wake without being asked (after every posting section).
     pub spurious_wakeups: bool,

@@ -172,6 +172,12 @@ impl SimRing {
 
     /// The GETEVENTS part of enter: run task work, flush the backlog, then wait until
     /// `min(min_complete, cq_entries)` completions are visible.
+    ///
+    /// As `io_cqring_wait` does: a reported drop (`EBADR`) is checked only when the wait
+    /// would block, and a wait error (`EBADR`, `ETIME`) is masked to success when any CQE
+    /// is visible. The drop stays pending until the caller reports it
+    /// ([`clear_ebadr`](Self::clear_ebadr)). `EAGAIN` (step mode: the wait would block)
+    /// and `EOWNERDEAD` (the SQPOLL thread died: Linux would block) are never masked.
     pub(crate) fn get_events(
         &self,
         min_complete: u32,
@@ -180,15 +186,14 @@ impl SimRing {
         let target = min_complete.min(self.geo.cq_entries);
         let deadline = timeout.map(|t| Instant::now() + t);
         let mut st: MutexGuard<'_, CqLocked> = lock(&self.cq);
-        loop {
+        let err = loop {
             self.run_task_work_locked(&mut st);
             self.flush_backlog_locked(&mut st);
-            if st.ebadr {
-                st.ebadr = false;
-                return Err(Errno::EBADR);
-            }
             if self.ready_locked(&st) >= target {
                 return Ok(());
+            }
+            if st.ebadr {
+                break Errno::EBADR;
             }
             if self.mode == Mode::Step {
                 return Err(Errno::EAGAIN);
@@ -205,12 +210,21 @@ impl SimRing {
                 Some(d) => {
                     let now = Instant::now();
                     if now >= d {
-                        return Err(Errno::ETIME);
+                        break Errno::ETIME;
                     }
                     wait_timeout(&self.cq_cv, st, d - now).0
                 }
             };
+        };
+        if self.ready_locked(&st) != 0 {
+            return Ok(());
         }
+        Err(err)
+    }
+
+    /// The user has been told about the dropped completions (enter returned `EBADR`).
+    pub(crate) fn clear_ebadr(&self) {
+        lock(&self.cq).ebadr = false;
     }
 
     /// Runs task work if the ring runs it on any enter (COOP_TASKRUN).

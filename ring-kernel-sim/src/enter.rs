@@ -11,7 +11,9 @@ use crate::ring::SimRing;
 use crate::sync::{current_thread, lock, wait};
 
 impl SimRing {
-    /// SINGLE_ISSUER: the first submitting thread owns the ring; others get EEXIST.
+    /// SINGLE_ISSUER: only the ring's submitter task may submit (or, with DEFER_TASKRUN,
+    /// wait); others get EEXIST. As in Linux, the submitter is the task that set the ring up,
+    /// or with R_DISABLED the one that enabled it.
     fn check_issuer(&self) -> Result<(), Errno> {
         if !self.has(setup::SINGLE_ISSUER) {
             return Ok(());
@@ -19,6 +21,8 @@ impl SimRing {
         let me = current_thread();
         let mut issuer = self.issuer.lock().unwrap_or_else(|e| e.into_inner());
         match *issuer {
+            // Not reachable through enter (a ring without a submitter is still disabled);
+            // kept so that the first caller claims the ring rather than nobody.
             None => {
                 *issuer = Some(me);
                 Ok(())
@@ -103,8 +107,12 @@ impl SimRing {
                 self.check_issuer()?;
             }
             if let Err(e) = self.get_events(a.min_complete, timeout) {
-                // A wait error is reported only when nothing was submitted.
+                // A wait error is reported only when nothing was submitted; a reported drop
+                // is reported once.
                 if submitted == 0 {
+                    if e == Errno::EBADR {
+                        self.clear_ebadr();
+                    }
                     return Err(e);
                 }
             }
@@ -124,6 +132,11 @@ impl Kernel for SimRing {
             register::ENABLE_RINGS => {
                 if self.enabled.swap(true, std::sync::atomic::Ordering::Relaxed) {
                     return Err(Errno::EBADFD);
+                }
+                if self.has(setup::SINGLE_ISSUER) {
+                    // The enabling task becomes the submitter (io_register_enable_rings).
+                    let mut issuer = self.issuer.lock().unwrap_or_else(|e| e.into_inner());
+                    issuer.get_or_insert_with(current_thread);
                 }
                 Ok(0)
             }

@@ -50,7 +50,8 @@ pub(crate) struct CqLocked {
     pub(crate) backlog: VecDeque<Cqe>,
     /// Task work: completions waiting for the task (COOP_TASKRUN / DEFER_TASKRUN).
     pub(crate) task_work: VecDeque<Job>,
-    /// A completion was really dropped: the next wait returns EBADR once.
+    /// A completion was really dropped and the user has not been told yet: the next wait
+    /// that would block returns EBADR (cleared when enter reports it).
     pub(crate) ebadr: bool,
     /// Counters.
     pub(crate) stats: SimStats,
@@ -258,7 +259,12 @@ impl SimBuilder {
             work_cv: Condvar::new(),
             enabled: AtomicBool::new(flags & setup::R_DISABLED == 0),
             user_taken: AtomicBool::new(false),
-            issuer: std::sync::Mutex::new(None),
+            // SINGLE_ISSUER: the setting-up task is the submitter, unless the ring starts
+            // disabled (then the enabling task is).
+            issuer: std::sync::Mutex::new(
+                (flags & setup::SINGLE_ISSUER != 0 && flags & setup::R_DISABLED == 0)
+                    .then(crate::sync::current_thread),
+            ),
         }))
     }
 }

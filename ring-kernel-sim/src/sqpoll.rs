@@ -72,6 +72,9 @@ impl SimRing {
             // The flag stays set, so the user enters and sees EOWNERDEAD.
             self.mem.sq_flags.kor(sq_flags::NEED_WAKEUP, KSite::NeedWakeupSet);
             self.sqpoll_cv.notify_all();
+            // Waiters for completions check `dead` under the completion lock: pass through it
+            // so that none is between its check and its wait when notified.
+            drop(lock(&self.cq));
             self.cq_cv.notify_all();
             return true;
         }

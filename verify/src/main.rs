@@ -7,11 +7,13 @@
 //! verify mutants    the ordering-mutation matrix (--write-docs / --check-docs)
 //! verify litmus     loom against C11 on classic litmus tests
 //! verify bugs       every historical bug, re-introduced and caught
+//! verify miri       the simulator's threaded scenarios under Miri, as is and per mutant
 //! ```
 //! Options: `--bound N` (preemption bound, default 2; `--deep` is 3), `--report FILE`
 //! (markdown; a `.json` twin is written beside it).
 
 mod loom_child;
+mod miri;
 mod report;
 mod selftest;
 
@@ -34,12 +36,14 @@ fn usage() -> ExitCode {
     eprintln!(
         "usage: verify <all|selftest|models|mutants|litmus|bugs> [--bound N | --deep] [--report FILE]\n\
          \x20      verify mutants [--write-docs | --check-docs]\n\
+         \x20      verify miri [--seeds N] [--baseline-only] [--write-docs]\n\
          \n  selftest  the real-ring self-test on this kernel\
          \n  models    loom model suite (preemption bound 2 by default)\
          \n  mutants   ordering-mutation matrix: every site weakened, the suite run against each\
          \n  litmus    litmus self-check: loom against C11 verdicts\
          \n  bugs      historical bugs re-introduced, each must be caught (H8 must pass)\
-         \n  all       everything above\
+         \n  miri      Miri cross-check of the matrix (nightly; not part of `all`)\
+         \n  all       everything above but miri\
          \n\nThe report is written to FILE (default report/verify.md) and FILE with .json."
     );
     ExitCode::from(2)
@@ -51,12 +55,14 @@ struct Options {
     report: std::path::PathBuf,
     write_docs: bool,
     check_docs: bool,
+    seeds: u32,
+    baseline_only: bool,
 }
 
 fn parse_args() -> Option<Options> {
     let mut args = std::env::args().skip(1);
     let cmd = args.next()?;
-    if !["all", "selftest", "models", "mutants", "litmus", "bugs"].contains(&cmd.as_str()) {
+    if !["all", "selftest", "models", "mutants", "litmus", "bugs", "miri"].contains(&cmd.as_str()) {
         return None;
     }
     let mut o = Options {
@@ -65,6 +71,8 @@ fn parse_args() -> Option<Options> {
         report: "report/verify.md".into(),
         write_docs: false,
         check_docs: false,
+        seeds: 8,
+        baseline_only: false,
     };
     while let Some(a) = args.next() {
         match a.as_str() {
@@ -73,6 +81,8 @@ fn parse_args() -> Option<Options> {
             "--report" => o.report = args.next()?.into(),
             "--write-docs" => o.write_docs = true,
             "--check-docs" => o.check_docs = true,
+            "--seeds" => o.seeds = args.next()?.parse().ok()?,
+            "--baseline-only" => o.baseline_only = true,
             _ => return None,
         }
     }
@@ -81,6 +91,9 @@ fn parse_args() -> Option<Options> {
 
 fn main() -> ExitCode {
     let Some(opts) = parse_args() else { return usage() };
+    if opts.cmd == "miri" {
+        return miri_main(&opts);
+    }
     let start = Instant::now();
     let want = |s: &str| opts.cmd == "all" || opts.cmd == s;
     let mut rep = Report::new(opts.bound);
@@ -155,6 +168,29 @@ fn main() -> ExitCode {
     if ok {
         ExitCode::SUCCESS
     } else {
+        ExitCode::FAILURE
+    }
+}
+
+fn miri_main(opts: &Options) -> ExitCode {
+    eprintln!("== Miri cross-check (verify/tests/miri_scenarios.rs, seeds 0..{})", opts.seeds);
+    let runs = miri::run(opts.seeds, opts.baseline_only);
+    let table = miri::table(&runs, opts.seeds);
+    println!("{table}");
+    let baseline_ok = runs.first().is_some_and(|r| r.verdict == "pass");
+    if opts.write_docs {
+        match report::sync_doc_section("miri", &table, true) {
+            Ok(m) => println!("{m}"),
+            Err(m) => {
+                eprintln!("{m}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    if baseline_ok {
+        ExitCode::SUCCESS
+    } else {
+        eprintln!("Miri fails on the unmutated scenarios");
         ExitCode::FAILURE
     }
 }

@@ -419,25 +419,30 @@ impl Report {
     }
 }
 
-const BEGIN: &str = "<!-- matrix:begin (written by `verify mutants --write-docs`) -->";
-const END: &str = "<!-- matrix:end -->";
-
-/// Writes `table` into docs/ordering.md between the markers, or (check mode) fails if the
-/// checked-in table differs.
-pub fn sync_ordering_doc(table: &str, write: bool) -> Result<String, String> {
+/// Writes `table` into docs/ordering.md between the markers of section `name`, or (check
+/// mode) fails if the checked-in table differs.
+pub fn sync_doc_section(name: &str, table: &str, write: bool) -> Result<String, String> {
     let path = crate::loom_child::workspace_root().join("docs").join("ordering.md");
     let doc = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let (Some(b), Some(e)) = (doc.find(BEGIN), doc.find(END)) else {
-        return Err(format!("{}: matrix markers missing", path.display()));
+    let begin = format!("<!-- {name}:begin");
+    let end = format!("<!-- {name}:end -->");
+    let (Some(b), Some(e)) = (doc.find(&begin), doc.find(&end)) else {
+        return Err(format!("{}: {name} markers missing", path.display()));
     };
-    let current = doc[b + BEGIN.len()..e].trim();
+    let b = b + doc[b..].find("-->").map_or(0, |i| i + 3);
+    let current = doc[b..e].trim();
     if current == table.trim() {
-        return Ok("docs/ordering.md: the matrix table is current".into());
+        return Ok(format!("docs/ordering.md: the {name} table is current"));
     }
     if !write {
-        return Err("docs/ordering.md: the checked-in matrix table is stale; run `cargo run --release -p verify -- mutants --write-docs`".into());
+        return Err(format!("docs/ordering.md: the checked-in {name} table is stale; run `cargo run --release -p verify -- mutants --write-docs`"));
     }
-    let new = format!("{}{BEGIN}\n{}\n{}", &doc[..b], table.trim(), &doc[e..]);
+    let new = format!("{}\n{}\n{}", &doc[..b], table.trim(), &doc[e..]);
     std::fs::write(&path, new).map_err(|e| format!("{}: {e}", path.display()))?;
-    Ok("docs/ordering.md: matrix table rewritten".into())
+    Ok(format!("docs/ordering.md: {name} table rewritten"))
+}
+
+/// The mutation matrix section of docs/ordering.md.
+pub fn sync_ordering_doc(table: &str, write: bool) -> Result<String, String> {
+    sync_doc_section("matrix", table, write)
 }
