@@ -125,6 +125,32 @@ impl<B: Backend> SubmissionQueue<'_, B> {
     }
 }
 
+impl<B: Backend> SubmissionQueue<'_, B> {
+    /// Makes room in a full SQ. Without SQPOLL, submits the pending entries (the kernel
+    /// consumes them inline). With SQPOLL, publishes, wakes the thread if it sleeps, and
+    /// blocks in the kernel until the thread has consumed an entry (`IORING_ENTER_SQ_WAIT`,
+    /// 5.10). Returns at once if a slot is free. The SQPOLL thread posts a batch's
+    /// completions before it releases the SQ head, so an SQ can still look full after every
+    /// completion has been reaped: this is the way to wait for it.
+    pub fn wait_for_space<K: Kernel + ?Sized>(&mut self, kernel: &K) -> Result<(), Errno> {
+        if self.space_left() != 0 {
+            return Ok(());
+        }
+        if self.st.setup_flags & setup::SQPOLL == 0 {
+            self.submit(kernel)?;
+            return Ok(());
+        }
+        let plan = self.plan_enter(0);
+        kernel.enter(Enter {
+            to_submit: plan.to_submit,
+            min_complete: 0,
+            flags: (plan.flags & enter::SQ_WAKEUP) | enter::SQ_WAIT,
+            arg: EnterArg::None,
+        })?;
+        Ok(())
+    }
+}
+
 impl<B: Backend> CompletionQueue<'_, B> {
     /// Waits until at least `n` completions are ready (entering only if fewer are, or if
     /// completions are parked in the kernel). Returns the number ready.

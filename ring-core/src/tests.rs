@@ -485,3 +485,32 @@ fn eventfd_flag_round_trip() {
     assert!(cq.set_eventfd_disabled(false));
     assert_eq!(cq.eventfd_disabled(), Some(false));
 }
+
+#[test]
+fn wait_for_space_submits_or_waits() {
+    // Without SQPOLL: a full SQ is submitted (the kernel consumes inline).
+    let h = Heap::new(2, 4, 0);
+    let k = recorder(&h, true);
+    let mut q = h.queues(0);
+    let mut sq = q.submission();
+    sq.wait_for_space(&k).unwrap();
+    assert!(k.calls.borrow().is_empty(), "space left: no syscall");
+    sq.push(&nop(1)).unwrap();
+    sq.push(&nop(2)).unwrap();
+    sq.wait_for_space(&k).unwrap();
+    assert_eq!(k.calls.borrow()[0], (2, 0, 0));
+    assert_eq!(sq.space_left(), 2);
+
+    // With SQPOLL: SQ_WAIT, plus SQ_WAKEUP when the thread sleeps.
+    let h = Heap::new(2, 4, 0);
+    let k = recorder(&h, false);
+    let mut q = h.queues(setup::SQPOLL);
+    let mut sq = q.submission();
+    sq.push(&nop(1)).unwrap();
+    sq.push(&nop(2)).unwrap();
+    sq.wait_for_space(&k).unwrap();
+    assert_eq!(k.calls.borrow()[0], (2, 0, enter::SQ_WAIT));
+    h.sq_flags.store(sq_flags::NEED_WAKEUP, Relaxed);
+    sq.wait_for_space(&k).unwrap();
+    assert_eq!(k.calls.borrow()[1], (2, 0, enter::SQ_WAIT | enter::SQ_WAKEUP));
+}

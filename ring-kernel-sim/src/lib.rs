@@ -28,6 +28,9 @@
 //! threads.join();
 //! ```
 //!
+//! What the simulator models, what it does not and why, and a complete downstream loom test:
+//! docs/simulator.md.
+//!
 //! | module | holds |
 //! |---|---|
 //! | `ring` | [`SimRing`], its builder and kernel state |

@@ -40,12 +40,15 @@ fn run_one(label: &str, mutant: Option<&str>, seeds: u32) -> MiriRun {
     let mut cmd = Command::new("cargo");
     cmd.current_dir(crate::loom_child::workspace_root())
         .args(["+nightly", "miri", "test", "-q", "-p", "verify", "--test", "miri_scenarios"])
-        .env("MIRIFLAGS", format!("-Zmiri-env-forward=VERIFY_MUTANT -Zmiri-many-seeds=0..{seeds}"))
-        .env_remove("RUSTFLAGS");
-    match mutant {
-        Some(m) => cmd.env("VERIFY_MUTANT", m),
-        None => cmd.env_remove("VERIFY_MUTANT"),
-    };
+        .env_remove("RUSTFLAGS")
+        .env_remove("VERIFY_MUTANT");
+    // cargo-miri replays the environment captured when the test was built, so the mutant is
+    // set inside the interpreter with -Zmiri-env-set rather than forwarded.
+    let mut flags = format!("-Zmiri-many-seeds=0..{seeds}");
+    if let Some(m) = mutant {
+        flags.push_str(&format!(" -Zmiri-env-set=VERIFY_MUTANT={m}"));
+    }
+    cmd.env("MIRIFLAGS", flags);
     let verdict = match cmd.output() {
         Ok(o) => {
             let text = format!(

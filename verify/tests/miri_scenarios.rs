@@ -2,7 +2,10 @@
 //! different checker (Miri's data-race detector and weak-memory emulation).
 //!
 //! Run by `verify miri`, once as is and once per mutant, with the mutant named in the
-//! `VERIFY_MUTANT` environment variable. Without Miri these run as ordinary threaded tests.
+//! `VERIFY_MUTANT` environment variable (set inside the interpreter with
+//! `-Zmiri-env-set`: cargo-miri replays the environment captured at build time, so a
+//! forwarded variable would keep its first value). Without Miri these run as ordinary
+//! threaded tests.
 
 use ring_core::opcode::Nop;
 use ring_kernel_sim::{with_logic_fault, with_mutant, Idle, Mode, SimRing};

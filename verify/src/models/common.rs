@@ -142,23 +142,17 @@ pub fn drain_via_submit(q: &mut SimQueues<'_>, kernel: &SimRing, mut on: impl Fn
     }
 }
 
-/// Pushes `entry` and submits it on an SQPOLL ring, waiting in the kernel for SQ space
-/// (IORING_ENTER_SQ_WAIT) while the SQ is full. The SQPOLL thread posts a batch's CQEs before
-/// it releases the SQ head, so the SQ can look full after its completion was reaped.
+/// Pushes `entry` and submits it on an SQPOLL ring, waiting for SQ space
+/// ([`wait_for_space`](ring_core::SubmissionQueue::wait_for_space): IORING_ENTER_SQ_WAIT)
+/// while the SQ is full.
 pub fn push_sqpoll(q: &mut SimQueues<'_>, kernel: &SimRing, entry: &ring_core::opcode::Entry) {
-    use ring_core::abi::enter;
-    use ring_core::{Enter, Kernel};
     for _ in 0..8 {
         let mut sq = q.submission();
         if sq.push(entry).is_ok() {
             sq.submit(kernel).unwrap_or_else(|e| panic!("LOST: submit failed: {e}"));
             return;
         }
-        // Full: make sure the thread is awake, then wait for SQ space in the kernel.
-        sq.submit(kernel).unwrap_or_else(|e| panic!("LOST: submit failed: {e}"));
-        kernel
-            .enter(Enter { flags: enter::SQ_WAIT, ..Enter::default() })
-            .unwrap_or_else(|e| panic!("LOST: SQ_WAIT failed: {e}"));
+        sq.wait_for_space(kernel).unwrap_or_else(|e| panic!("LOST: SQ_WAIT failed: {e}"));
     }
     panic!("LOST: the SQ never had space");
 }
