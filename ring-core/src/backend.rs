@@ -88,6 +88,8 @@ pub(crate) fn store<B: Backend>(word: &B::Word, val: u32, site: Site) {
 #[inline(always)]
 pub(crate) fn fence<B: Backend>(site: Site) {
     debug_assert!(matches!(site.access(), crate::site::Access::Fence));
+    // ORDERING: the strength is the site's (docs/ordering.md); each call site names what the
+    // fence orders and the fence it pairs with.
     B::fence(B::ordering(site))
 }
 

@@ -218,3 +218,37 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod doc_tests {
+    use super::*;
+
+    /// The mutant names in a generated section of docs/ordering.md.
+    fn doc_mutants(section: &str) -> Vec<String> {
+        let doc = include_str!("../../docs/ordering.md");
+        let begin = doc.find(&format!("<!-- {section}:begin")).expect("begin marker");
+        let end = doc.find(&format!("<!-- {section}:end -->")).expect("end marker");
+        doc[begin..end]
+            .lines()
+            .filter_map(|l| l.strip_prefix("| `"))
+            .filter_map(|l| l.split('`').next())
+            .filter(|n| *n != "baseline")
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// The checked-in matrix must cover exactly today's sites and orderings: a site added,
+    /// removed or given another default makes this fail until `verify mutants --write-docs`
+    /// runs again (CI also re-runs the matrix and compares the verdicts: `--check-docs`).
+    #[test]
+    fn checked_in_matrix_lists_every_current_mutant() {
+        let mut want: Vec<String> =
+            mutants().iter().chain(&strengthenings()).map(|m| m.name()).collect();
+        want.sort();
+        for section in ["matrix", "miri"] {
+            let mut have = doc_mutants(section);
+            have.sort();
+            assert_eq!(have, want, "docs/ordering.md {section} table is stale");
+        }
+    }
+}
