@@ -89,27 +89,26 @@ sites! {
     GeometryLoad => Load, "ring_mask/ring_entries", Relaxed;
 }
 
-impl Site {
-    /// Whether `order` is a valid ordering for this site's access kind (a load cannot be
-    /// Release, a store cannot be Acquire). A backend's table must return only valid ones.
+impl Access {
+    /// Whether `order` is a valid ordering for this kind of access (a load cannot be
+    /// Release, a store cannot be Acquire).
     pub const fn accepts(self, order: Ordering) -> bool {
         !matches!(
-            (self.access(), order),
+            (self, order),
             (Access::Load, Ordering::Release | Ordering::AcqRel)
                 | (Access::Store, Ordering::Acquire | Ordering::AcqRel)
         )
     }
 
-    /// Every ordering weaker than the default that is valid for this site, strongest first.
-    /// These are the mutants the verification matrix runs.
-    pub fn weaker(self) -> impl Iterator<Item = Ordering> {
+    /// Every ordering valid for this access that is weaker than `than`, strongest first.
+    pub fn weaker(self, than: Ordering) -> impl Iterator<Item = Ordering> {
         let rank = |o: Ordering| match o {
             Ordering::Relaxed => 0,
             Ordering::Acquire | Ordering::Release => 1,
             Ordering::AcqRel => 2,
             _ => 3,
         };
-        let d = rank(self.default_ordering());
+        let d = rank(than);
         [
             Ordering::SeqCst,
             Ordering::AcqRel,
@@ -119,6 +118,20 @@ impl Site {
         ]
         .into_iter()
         .filter(move |&o| rank(o) < d && self.accepts(o))
+    }
+}
+
+impl Site {
+    /// Whether `order` is a valid ordering for this site's access kind. A backend's table
+    /// must return only valid ones.
+    pub const fn accepts(self, order: Ordering) -> bool {
+        self.access().accepts(order)
+    }
+
+    /// Every ordering weaker than the default that is valid for this site, strongest first.
+    /// These are the mutants the verification matrix runs.
+    pub fn weaker(self) -> impl Iterator<Item = Ordering> {
+        self.access().weaker(self.default_ordering())
     }
 }
 

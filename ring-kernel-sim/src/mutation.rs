@@ -87,32 +87,8 @@ ksites! {
 impl KSite {
     /// Every ordering weaker than the default that is valid here, strongest first.
     pub fn weaker(self) -> impl Iterator<Item = Ordering> {
-        weaker(self.access(), self.default_ordering())
+        self.access().weaker(self.default_ordering())
     }
-}
-
-fn rank(o: Ordering) -> u8 {
-    match o {
-        Ordering::Relaxed => 0,
-        Ordering::Acquire | Ordering::Release => 1,
-        Ordering::AcqRel => 2,
-        _ => 3,
-    }
-}
-
-fn accepts(access: Access, o: Ordering) -> bool {
-    !matches!(
-        (access, o),
-        (Access::Load, Ordering::Release | Ordering::AcqRel)
-            | (Access::Store, Ordering::Acquire | Ordering::AcqRel)
-    )
-}
-
-fn weaker(access: Access, default: Ordering) -> impl Iterator<Item = Ordering> {
-    let d = rank(default);
-    [Ordering::SeqCst, Ordering::AcqRel, Ordering::Acquire, Ordering::Release, Ordering::Relaxed]
-        .into_iter()
-        .filter(move |&o| rank(o) < d && accepts(access, o))
 }
 
 /// A site on either side of the protocol.
@@ -244,7 +220,7 @@ mod tests {
     #[test]
     fn every_site_has_a_valid_default() {
         for k in KSite::ALL {
-            assert!(accepts(k.access(), k.default_ordering()), "{k:?}");
+            assert!(k.access().accepts(k.default_ordering()), "{k:?}");
         }
         assert_eq!(AnySite::all().count(), Site::ALL.len() + KSite::ALL.len());
     }

@@ -6,7 +6,17 @@
 
 use ring_core::abi::sqe_flags;
 use ring_core::opcode::{Entry, Nop};
-use ring_kernel_sim::{SimQueues, SimRing};
+use std::sync::Arc;
+
+use ring_kernel_sim::{Idle, SimBuilder, SimQueues, SimRing};
+
+/// A simulated SQPOLL ring of `entries` whose thread sleeps after one empty poll (so every
+/// interleaving of its sleep with the user is explored), without io-wq workers; `tweak`
+/// adjusts the builder further.
+pub fn sqpoll_ring(entries: u32, tweak: impl FnOnce(SimBuilder) -> SimBuilder) -> Arc<SimRing> {
+    let b = SimRing::builder().entries(entries).sqpoll().workers(0).idle(Idle::Polls(1));
+    tweak(b).build().unwrap_or_else(|e| panic!("CORRUPT: simulated ring setup failed: {e}"))
+}
 
 /// A NOP with `user_data`.
 pub fn nop(ud: u64) -> Entry {

@@ -1,15 +1,12 @@
 //! SQ slot reuse under SQPOLL: a slot is rewritten only after the kernel thread has released
 //! the SQ head past it (the thread may still be reading it until then).
 
-use ring_kernel_sim::{Idle, SimRing};
-
-use super::common::{nop, push_sqpoll, reap, Ledger};
+use super::common::{nop, push_sqpoll, reap, sqpoll_ring, Ledger};
 
 /// A 1-entry SQPOLL ring; three NOPs through the single slot, waiting for SQ space (SQ_WAIT)
 /// between them.
 pub fn model() {
-    let sim =
-        SimRing::builder().entries(1).sqpoll().workers(0).idle(Idle::Polls(1)).build().unwrap();
+    let sim = sqpoll_ring(1, |b| b);
     let mut q = sim.queues().unwrap();
     let threads = sim.start();
     let mut ledger = Ledger::new(3);

@@ -2,14 +2,11 @@
 //! written it and published the tail. Slot contents are checked through the loom cells (a
 //! read before the write is a causality violation) and through the completions.
 
-use ring_kernel_sim::{Idle, SimRing};
-
-use super::common::{nop, reap, Ledger};
+use super::common::{nop, reap, sqpoll_ring, Ledger};
 
 /// A 2-entry SQPOLL ring; two NOPs submitted and waited for.
 pub fn model() {
-    let sim =
-        SimRing::builder().entries(2).sqpoll().workers(0).idle(Idle::Polls(1)).build().unwrap();
+    let sim = sqpoll_ring(2, |b| b);
     let mut q = sim.queues().unwrap();
     let threads = sim.start();
     let mut ledger = Ledger::new(2);

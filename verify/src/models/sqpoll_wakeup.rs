@@ -1,15 +1,12 @@
 //! SQPOLL sleep and wakeup: no submission is left behind a sleeping thread, including
 //! `submit_and_wait` on a thread that is asleep (the d77a67ed hang, H10).
 
-use ring_kernel_sim::{Idle, SimRing};
-
-use super::common::{nop, Ledger};
+use super::common::{nop, sqpoll_ring, Ledger};
 
 /// Two rounds of one NOP with `submit_and_wait(1)`; the thread sleeps after one empty poll,
 /// so every interleaving of its sleep with the user's publish is explored.
 pub fn model() {
-    let sim =
-        SimRing::builder().entries(2).sqpoll().workers(0).idle(Idle::Polls(1)).build().unwrap();
+    let sim = sqpoll_ring(2, |b| b);
     let mut q = sim.queues().unwrap();
     let threads = sim.start();
     let mut ledger = Ledger::new(2);
