@@ -368,3 +368,149 @@ const _: () = assert!(core::mem::size_of::<Cqe>() == 16);
 const _: () = assert!(core::mem::size_of::<Cqe32>() == 32);
 const _: () = assert!(core::mem::size_of::<GeteventsArg>() == 24);
 const _: () = assert!(core::mem::size_of::<RsrcUpdate>() == 16);
+
+/// `IORING_TIMEOUT_*`: bits of the SQE's `timeout_flags` (TIMEOUT, TIMEOUT_REMOVE,
+/// LINK_TIMEOUT).
+pub mod timeout_flags {
+    pub const ABS: u32 = 1 << 0;
+    pub const UPDATE: u32 = 1 << 1;
+    pub const BOOTTIME: u32 = 1 << 2;
+    pub const REALTIME: u32 = 1 << 3;
+    pub const LINK_TIMEOUT_UPDATE: u32 = 1 << 4;
+    pub const ETIME_SUCCESS: u32 = 1 << 5;
+    pub const MULTISHOT: u32 = 1 << 6;
+}
+
+/// `IORING_FSYNC_*`: bits of the SQE's `fsync_flags`.
+pub mod fsync_flags {
+    pub const DATASYNC: u32 = 1 << 0;
+}
+
+/// `IORING_POLL_*`: poll flags, carried in the SQE's `len` for POLL_ADD / POLL_REMOVE.
+pub mod poll_flags {
+    pub const ADD_MULTI: u32 = 1 << 0;
+    pub const UPDATE_EVENTS: u32 = 1 << 1;
+    pub const UPDATE_USER_DATA: u32 = 1 << 2;
+    pub const ADD_LEVEL: u32 = 1 << 3;
+}
+
+/// `IORING_ASYNC_CANCEL_*`: bits of the SQE's `cancel_flags`.
+pub mod cancel_flags {
+    pub const ALL: u32 = 1 << 0;
+    pub const FD: u32 = 1 << 1;
+    pub const ANY: u32 = 1 << 2;
+    pub const FD_FIXED: u32 = 1 << 3;
+    pub const USERDATA: u32 = 1 << 4;
+    pub const OP: u32 = 1 << 5;
+}
+
+/// Send/receive flags carried in the SQE's `ioprio` (`IORING_RECVSEND_*`, `IORING_RECV_*`,
+/// `IORING_SEND_ZC_*`).
+pub mod recvsend_flags {
+    pub const POLL_FIRST: u16 = 1 << 0;
+    pub const RECV_MULTISHOT: u16 = 1 << 1;
+    pub const FIXED_BUF: u16 = 1 << 2;
+    pub const SEND_ZC_REPORT_USAGE: u16 = 1 << 3;
+    pub const BUNDLE: u16 = 1 << 4;
+}
+
+/// `IORING_ACCEPT_*`: accept flags carried in the SQE's `ioprio`.
+pub mod accept_flags {
+    pub const MULTISHOT: u16 = 1 << 0;
+    pub const DONTWAIT: u16 = 1 << 1;
+    pub const POLL_FIRST: u16 = 1 << 2;
+}
+
+/// `SPLICE_F_FD_IN_FIXED`: in `splice_flags`, the input is a registered-file index.
+pub const SPLICE_F_FD_IN_FIXED: u32 = 1 << 31;
+
+/// `IORING_FILE_INDEX_ALLOC`: in `file_index`, let the kernel pick a free registered slot.
+pub const FILE_INDEX_ALLOC: u32 = u32::MAX;
+
+/// `IORING_MSG_*` commands (the SQE's `addr` for MSG_RING) and `IORING_MSG_RING_*` flags.
+pub mod msg_ring {
+    /// Post a CQE with the given result and user_data to the target ring.
+    pub const DATA: u64 = 0;
+    /// Install a file descriptor into the target ring's registered files.
+    pub const SEND_FD: u64 = 1;
+    /// Flag: no CQE on the source ring.
+    pub const CQE_SKIP: u32 = 1 << 0;
+    /// Flag: pass `file_index` as the target CQE's flags.
+    pub const FLAGS_PASS: u32 = 1 << 1;
+}
+
+/// `IORING_FIXED_FD_*`: bits of the SQE's `install_fd_flags` (FIXED_FD_INSTALL).
+pub mod fixed_fd_flags {
+    pub const NO_CLOEXEC: u32 = 1 << 0;
+}
+
+/// `IORING_URING_CMD_*`: bits of the SQE's `uring_cmd_flags`.
+pub mod uring_cmd_flags {
+    pub const FIXED: u32 = 1 << 0;
+}
+
+/// `SOCKET_URING_OP_*`: `cmd_op` values of URING_CMD on sockets.
+pub mod socket_cmd {
+    pub const SIOCINQ: u32 = 0;
+    pub const SIOCOUTQ: u32 = 1;
+    pub const GETSOCKOPT: u32 = 2;
+    pub const SETSOCKOPT: u32 = 3;
+}
+
+/// `IORING_RSRC_REGISTER_SPARSE`: in [`RsrcRegister::flags`], register empty slots.
+pub const RSRC_REGISTER_SPARSE: u32 = 1 << 0;
+
+/// `IO_URING_OP_SUPPORTED`: in [`ProbeOp::flags`].
+pub const OP_SUPPORTED: u16 = 1 << 0;
+
+/// `struct io_uring_rsrc_register` (32 bytes): `REGISTER_FILES2` / `REGISTER_BUFFERS2`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RsrcRegister {
+    pub nr: u32,
+    pub flags: u32,
+    pub resv2: u64,
+    pub data: u64,
+    pub tags: u64,
+}
+
+/// `struct io_uring_rsrc_update2` (32 bytes): `REGISTER_FILES_UPDATE2` /
+/// `REGISTER_BUFFERS_UPDATE`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RsrcUpdate2 {
+    pub offset: u32,
+    pub resv: u32,
+    pub data: u64,
+    pub tags: u64,
+    pub nr: u32,
+    pub resv2: u32,
+}
+
+/// `struct io_uring_probe_op` (8 bytes).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ProbeOp {
+    pub op: u8,
+    pub resv: u8,
+    /// [`OP_SUPPORTED`] when the kernel implements the opcode.
+    pub flags: u16,
+    pub resv2: u32,
+}
+
+/// `struct io_uring_probe` (16 bytes) without its trailing `ops[]` array.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ProbeHeader {
+    /// The last opcode the kernel knows.
+    pub last_op: u8,
+    /// How many `ops` entries the kernel filled.
+    pub ops_len: u8,
+    pub resv: u16,
+    pub resv2: [u32; 3],
+}
+
+const _: () = assert!(core::mem::size_of::<RsrcRegister>() == 32);
+const _: () = assert!(core::mem::size_of::<RsrcUpdate2>() == 32);
+const _: () = assert!(core::mem::size_of::<ProbeOp>() == 8);
+const _: () = assert!(core::mem::size_of::<ProbeHeader>() == 16);

@@ -33,8 +33,9 @@
 //! | [`kernel`] / [`errno`] | the kernel seam and its error type |
 //! | [`fault`] | historical logic bugs, re-introducible by a verification backend |
 //! | [`setup`] | parameter validation, sizes, features |
-//! | [`opcode`] | opcode builders |
-//! | `ring` (feature `linux`) | [`Ring`]: the real kernel's ring |
+//! | [`opcode`] | the 63 opcode builders of 6.18, from one table |
+//! | [`probe`] | kernel versions of every flag and opcode; [`probe::Probe`]; `Unsupported` |
+//! | `ring` (feature `linux`) | [`Ring`]: the real kernel's ring (every setup flag, registration, resize) |
 #![no_std]
 #![deny(missing_docs)]
 #![deny(unsafe_code)]
@@ -55,6 +56,7 @@ pub mod kernel;
 pub mod memory;
 #[allow(unsafe_code)]
 pub mod opcode;
+pub mod probe;
 pub mod queues;
 pub mod setup;
 pub mod site;
@@ -79,7 +81,7 @@ pub use site::Site;
 pub use sq::{PushError, SqFull, SubmissionQueue};
 
 #[cfg(feature = "linux")]
-pub use ring::{Builder, Ring};
+pub use ring::{Builder, HugePages, MemoryInfo, Ring, RingError, Submitter};
 
 #[cfg(test)]
 #[allow(unsafe_code)]

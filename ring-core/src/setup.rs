@@ -320,6 +320,87 @@ impl RegionSizes {
     }
 }
 
+/// Bytes of the kernel's ring header (`struct io_rings` up to its CQE array, reported as
+/// `cq_off.cqes`) on Linux 6.18, where the four head and tail words share one cache line.
+pub const RINGS_HEADER: usize = 64;
+
+/// An upper bound of that header on kernels before the heads and tails shared a cache line
+/// (each had its own, up to 128 bytes on some architectures).
+pub const RINGS_HEADER_MAX: usize = 1024;
+
+/// The kernel's cache-line alignment of the SQ index array inside the rings region
+/// (`SMP_CACHE_BYTES`; 64 on the common architectures).
+const RINGS_ALIGN: usize = 64;
+
+/// The two regions of user memory a `NO_MMAP` ring needs, page-rounded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UserRegionSizes {
+    /// Ring header, CQEs and (without `NO_SQARRAY`) the SQ index array.
+    pub rings: usize,
+    /// The SQE array.
+    pub sqes: usize,
+}
+
+impl Geometry {
+    /// The unrounded size of the rings region for a header of `header` bytes, as 6.18's
+    /// `rings_size()` computes it: header plus CQEs (both doubled with `CQE32`), aligned to a
+    /// cache line, plus the SQ index array if any. `None` on overflow.
+    ///
+    /// ```
+    /// use ring_core::abi::Params;
+    /// use ring_core::setup::{check_params, RINGS_HEADER};
+    /// let g = check_params(8, &Params::default()).unwrap();
+    /// // 64-byte header + 16 CQEs of 16 bytes, then 8 array entries of 4 bytes.
+    /// assert_eq!(g.rings_bytes(RINGS_HEADER), Some(64 + 256 + 32));
+    /// ```
+    pub fn rings_bytes(&self, header: usize) -> Option<usize> {
+        let cqes = (self.cq_entries as usize).checked_mul(16)?;
+        let mut off = header.checked_add(cqes)?;
+        if self.cqe_size == 32 {
+            off = off.checked_mul(2)?;
+        }
+        let off = off.checked_add(RINGS_ALIGN - 1)? & !(RINGS_ALIGN - 1);
+        if self.sq_array {
+            off.checked_add((self.sq_entries as usize).checked_mul(4)?)
+        } else {
+            Some(off)
+        }
+    }
+
+    /// The byte offset of the SQ index array in the rings region (`sq_off.array`), or `None`
+    /// without one.
+    pub fn sq_array_offset(&self, header: usize) -> Option<usize> {
+        let g = Geometry { sq_array: false, ..*self };
+        if self.sq_array {
+            g.rings_bytes(header)
+        } else {
+            None
+        }
+    }
+
+    /// The user memory a `NO_MMAP` ring of this geometry needs: both regions rounded up to
+    /// `page_size` (a power of two), assuming a ring header of at most `header` bytes.
+    ///
+    /// ```
+    /// use ring_core::abi::{setup, Params};
+    /// use ring_core::setup::{check_params, UserRegionSizes, RINGS_HEADER};
+    /// let p = Params { flags: setup::NO_SQARRAY, ..Params::default() };
+    /// let g = check_params(256, &p).unwrap();
+    /// assert_eq!(
+    ///     g.user_region_sizes(RINGS_HEADER, 4096),
+    ///     Some(UserRegionSizes { rings: 12288, sqes: 16384 })
+    /// );
+    /// ```
+    pub fn user_region_sizes(&self, header: usize, page_size: usize) -> Option<UserRegionSizes> {
+        if !page_size.is_power_of_two() {
+            return None;
+        }
+        let round = |n: usize| n.checked_add(page_size - 1).map(|n| n & !(page_size - 1));
+        let sqes = (self.sq_entries as usize).checked_mul(self.sqe_size as usize)?;
+        Some(UserRegionSizes { rings: round(self.rings_bytes(header)?)?, sqes: round(sqes)? })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -405,6 +486,26 @@ mod tests {
             require_features(feat::NODROP, feat::EXT_ARG | feat::NODROP),
             Err(SetupError::Unsupported { feature: "EXT_ARG", since: "5.11" })
         );
+    }
+
+    #[test]
+    fn user_region_sizes_follow_rings_size() {
+        let g = |entries: u32, flags: u32| check_params(entries, &with_flags(flags)).unwrap();
+        // 6.18 header 64; CQ of 2 * entries.
+        assert_eq!(g(1, 0).rings_bytes(RINGS_HEADER), Some(128 + 4));
+        assert_eq!(g(1, setup::NO_SQARRAY).rings_bytes(RINGS_HEADER), Some(128));
+        assert_eq!(g(4, setup::NO_SQARRAY).rings_bytes(RINGS_HEADER), Some(64 + 128));
+        // CQE32 doubles header and CQEs before the alignment.
+        assert_eq!(g(4, setup::CQE32).rings_bytes(RINGS_HEADER), Some(2 * (64 + 128) + 16));
+        assert_eq!(g(4, 0).sq_array_offset(RINGS_HEADER), Some(192));
+        assert_eq!(g(4, setup::NO_SQARRAY).sq_array_offset(RINGS_HEADER), None);
+        let s = g(4096, setup::SQE128).user_region_sizes(RINGS_HEADER, 4096).unwrap();
+        // 64 + 8192 * 16 = 131136, + 4 * 4096 = 147520, rounded to 37 pages.
+        assert_eq!(s, UserRegionSizes { rings: 37 * 4096, sqes: 4096 * 128 });
+        assert_eq!(g(1, 0).user_region_sizes(RINGS_HEADER, 4096).unwrap().rings, 4096);
+        assert_eq!(g(1, 0).user_region_sizes(RINGS_HEADER, 3000), None);
+        let big = Geometry { sq_entries: u32::MAX, cq_entries: u32::MAX, ..g(1, setup::CQE32) };
+        assert!(big.rings_bytes(usize::MAX / 2).is_none());
     }
 
     #[test]

@@ -64,6 +64,55 @@ pub(crate) unsafe fn register(
     check(ret)
 }
 
+/// The hugetlb page size [`Mmap::anonymous`] asks for.
+pub(crate) const HUGE_PAGE: usize = 2 << 20;
+
+/// The system page size.
+pub(crate) fn page_size() -> usize {
+    // SAFETY: `sysconf` has no preconditions.
+    let n = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    if n > 0 && (n as usize).is_power_of_two() {
+        n as usize
+    } else {
+        4096
+    }
+}
+
+/// The running kernel's version, from `uname(2)`.
+pub(crate) fn kernel_version() -> Option<crate::probe::KernelVersion> {
+    // SAFETY: `utsname` is plain C data for which all-zero bytes are valid.
+    let mut uts: libc::utsname = unsafe { core::mem::zeroed() };
+    // SAFETY: `uts` is a valid, exclusive `utsname` the call fills in.
+    if unsafe { libc::uname(&mut uts) } != 0 {
+        return None;
+    }
+    let release = uts.release.map(|c| c as u8);
+    crate::probe::KernelVersion::parse(&release)
+}
+
+/// An identifier of the calling thread, unique among live threads (`pthread_self`).
+pub(crate) fn thread_id() -> libc::pthread_t {
+    // SAFETY: `pthread_self` has no preconditions and cannot fail.
+    unsafe { libc::pthread_self() }
+}
+
+/// Whether `cpu` is in the calling thread's CPU affinity mask (`None` if unknown).
+pub(crate) fn cpu_allowed(cpu: u32) -> Option<bool> {
+    // SAFETY: `cpu_set_t` is a plain bit array; all-zero is a valid (empty) set.
+    let mut set: libc::cpu_set_t = unsafe { core::mem::zeroed() };
+    // SAFETY: `set` is valid for writes of `size_of::<cpu_set_t>()` bytes.
+    let r =
+        unsafe { libc::sched_getaffinity(0, core::mem::size_of::<libc::cpu_set_t>(), &mut set) };
+    if r != 0 {
+        return None;
+    }
+    if cpu as usize >= 8 * core::mem::size_of::<libc::cpu_set_t>() {
+        return Some(false);
+    }
+    // SAFETY: `cpu` is below the set's capacity (checked above); `CPU_ISSET` only reads.
+    Some(unsafe { libc::CPU_ISSET(cpu as usize, &set) })
+}
+
 /// An owned file descriptor, closed on drop.
 #[derive(Debug)]
 pub(crate) struct OwnedFd(pub(crate) i32);
@@ -90,6 +139,45 @@ unsafe impl Send for Mmap {}
 unsafe impl Sync for Mmap {}
 
 impl Mmap {
+    /// Anonymous, private, read-write, populated memory of `len` bytes (a multiple of the
+    /// page size), for a `NO_MMAP` ring. With `huge`, from the 2 MiB hugetlb pool (fails with
+    /// `ENOMEM` when the pool is empty); `len` is then rounded up to 2 MiB. The memory is
+    /// excluded from `fork` children (`MADV_DONTFORK`): the kernel has it pinned as ring
+    /// memory, and a child's copy would be a stale snapshot.
+    pub(crate) fn anonymous(len: usize, huge: bool) -> Result<Self, Errno> {
+        if len == 0 {
+            return Err(Errno::EINVAL);
+        }
+        let (len, extra) = if huge {
+            let len = len.checked_add(HUGE_PAGE - 1).ok_or(Errno::ENOMEM)? & !(HUGE_PAGE - 1);
+            (len, libc::MAP_HUGETLB | libc::MAP_HUGE_2MB)
+        } else {
+            (len, 0)
+        };
+        // SAFETY: a fresh anonymous mapping chosen by the kernel (addr null, fd -1); no
+        // existing memory is affected. The result is checked for MAP_FAILED below.
+        let ptr = unsafe {
+            libc::mmap(
+                core::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_POPULATE | extra,
+                -1,
+                0,
+            )
+        };
+        if ptr == libc::MAP_FAILED {
+            return Err(last_errno());
+        }
+        let ptr = NonNull::new(ptr.cast::<u8>()).ok_or(Errno::ENOMEM)?;
+        let map = Mmap { ptr, len };
+        // SAFETY: advice on exactly the range just mapped; MADV_DONTFORK changes no contents.
+        if unsafe { libc::madvise(map.ptr.as_ptr().cast(), len, libc::MADV_DONTFORK) } != 0 {
+            return Err(last_errno());
+        }
+        Ok(map)
+    }
+
     /// Maps `len` bytes of `fd` at `offset` (an `IORING_OFF_*` value), shared, read-write,
     /// populated.
     pub(crate) fn map(fd: i32, offset: u64, len: usize) -> Result<Self, Errno> {

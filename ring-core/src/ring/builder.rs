@@ -1,0 +1,297 @@
+//! [`Builder`]: setup options for a [`Ring`], one method per 6.18 setup flag.
+//!
+//! `build` validates the parameters exactly as 6.18 does ([`check_params`]) before any
+//! syscall, allocates user memory for `NO_MMAP`, sets up the ring (retrying without
+//! `NO_SQARRAY` on kernels before 6.6 unless it was asked for), explains an `-EINVAL` from a
+//! kernel too old for a requested flag as [`SetupError::Unsupported`], maps the rings, and
+//! registers the ring fd for the calling thread.
+
+use crate::abi::{setup, Params};
+use crate::errno::Errno;
+use crate::probe::{too_new_setup_flag, KernelVersion};
+use crate::setup::{check_params, require_features, SetupError, RINGS_HEADER, RINGS_HEADER_MAX};
+use crate::sys::{self, OwnedFd};
+
+use super::mapping::{Backing, HugePages, UserMemory};
+use super::{Ring, Submitter};
+
+/// Setup options for a [`Ring`].
+///
+/// ```
+/// use ring_core::Ring;
+/// // A ring whose completions are posted only when this thread enters, with a TASKRUN hint.
+/// let ring = Ring::builder().entries(8).defer_taskrun().taskrun_flag().build()?;
+/// assert_eq!(ring.params().sq_entries, 8);
+/// # Ok::<(), ring_core::SetupError>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Builder {
+    entries: u32,
+    params: Params,
+    no_sqarray: Option<bool>,
+    single_mmap: bool,
+    required: u32,
+    register_ring_fd: bool,
+    huge_pages: HugePages,
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Builder {
+            entries: 128,
+            params: Params::default(),
+            no_sqarray: None,
+            single_mmap: true,
+            required: 0,
+            register_ring_fd: true,
+            huge_pages: HugePages::Prefer,
+        }
+    }
+}
+
+impl Builder {
+    /// SQ entries (rounded up to a power of two; default 128).
+    pub fn entries(mut self, entries: u32) -> Self {
+        self.entries = entries;
+        self
+    }
+
+    /// ORs raw `IORING_SETUP_*` flags into the parameters.
+    pub fn setup_flags(mut self, flags: u32) -> Self {
+        self.params.flags |= flags;
+        self
+    }
+
+    /// CQ entries (`CQSIZE`, 5.5).
+    pub fn cq_entries(mut self, entries: u32) -> Self {
+        self.params.flags |= setup::CQSIZE;
+        self.params.cq_entries = entries;
+        self
+    }
+
+    /// Clamp oversize entries instead of failing (`CLAMP`, 5.6).
+    pub fn clamp(self) -> Self {
+        self.setup_flags(setup::CLAMP)
+    }
+
+    /// A kernel polling thread (`SQPOLL`, 5.1) that sleeps after `idle_ms` without work
+    /// (0 means the kernel's default of one second).
+    pub fn sqpoll(mut self, idle_ms: u32) -> Self {
+        self.params.flags |= setup::SQPOLL;
+        self.params.sq_thread_idle = idle_ms;
+        self
+    }
+
+    /// Pins the SQPOLL thread to `cpu` (`SQ_AFF`, 5.1; needs [`sqpoll`](Self::sqpoll)). The
+    /// CPU must be online and in the calling thread's affinity mask.
+    pub fn sq_affinity(mut self, cpu: u32) -> Self {
+        self.params.flags |= setup::SQ_AFF;
+        self.params.sq_thread_cpu = cpu;
+        self
+    }
+
+    /// Shares the kernel's async workers, and with SQPOLL the polling thread, with the ring
+    /// whose fd is `wq_fd` (`ATTACH_WQ`, 5.6).
+    pub fn attach_wq(mut self, wq_fd: i32) -> Self {
+        self.params.flags |= setup::ATTACH_WQ;
+        self.params.wq_fd = wq_fd as u32;
+        self
+    }
+
+    /// Starts the ring disabled (`R_DISABLED`, 5.10): enter fails with `EBADFD` until
+    /// [`Ring::enable_rings`].
+    pub fn r_disabled(self) -> Self {
+        self.setup_flags(setup::R_DISABLED)
+    }
+
+    /// Busy-poll completions (`IOPOLL`, 5.1; O_DIRECT files on polling devices only).
+    pub fn iopoll(self) -> Self {
+        self.setup_flags(setup::IOPOLL)
+    }
+
+    /// Sleep before polling, then poll (`IOPOLL | HYBRID_IOPOLL`, 6.13).
+    pub fn hybrid_iopoll(self) -> Self {
+        self.setup_flags(setup::IOPOLL | setup::HYBRID_IOPOLL)
+    }
+
+    /// Keep submitting after an SQE fails to initialise (`SUBMIT_ALL`, 5.18).
+    pub fn submit_all(self) -> Self {
+        self.setup_flags(setup::SUBMIT_ALL)
+    }
+
+    /// 128-byte SQEs (`SQE128`, 5.19).
+    pub fn sqe128(self) -> Self {
+        self.setup_flags(setup::SQE128)
+    }
+
+    /// 32-byte CQEs (`CQE32`, 5.19).
+    pub fn cqe32(self) -> Self {
+        self.setup_flags(setup::CQE32)
+    }
+
+    /// Only one task submits (`SINGLE_ISSUER`, 6.0); others get `EEXIST`.
+    pub fn single_issuer(self) -> Self {
+        self.setup_flags(setup::SINGLE_ISSUER)
+    }
+
+    /// Defer completion work to the issuer's enter (`DEFER_TASKRUN`, 6.1, with
+    /// `SINGLE_ISSUER`).
+    pub fn defer_taskrun(self) -> Self {
+        self.setup_flags(setup::SINGLE_ISSUER | setup::DEFER_TASKRUN)
+    }
+
+    /// Cooperative task running (`COOP_TASKRUN`, 5.19).
+    pub fn coop_taskrun(self) -> Self {
+        self.setup_flags(setup::COOP_TASKRUN)
+    }
+
+    /// Set `IORING_SQ_TASKRUN` when task work is pending (`TASKRUN_FLAG`, 5.19).
+    pub fn taskrun_flag(self) -> Self {
+        self.setup_flags(setup::TASKRUN_FLAG)
+    }
+
+    /// Rings in memory this process allocates (`NO_MMAP`, 6.5): a 2 MiB huge page when the
+    /// hugetlb pool has one, ordinary pages otherwise (see [`huge_pages`](Self::huge_pages)).
+    /// Before 6.13 the kernel needs each region physically contiguous: a huge page, or a
+    /// region of one page.
+    pub fn no_mmap(self) -> Self {
+        self.setup_flags(setup::NO_MMAP)
+    }
+
+    /// The huge-page policy for `NO_MMAP` memory.
+    pub fn huge_pages(mut self, policy: HugePages) -> Self {
+        self.huge_pages = policy;
+        self
+    }
+
+    /// No file descriptor at all (`REGISTERED_FD_ONLY | NO_MMAP`, 6.5): the ring is reachable
+    /// only through its registered index, from the creating thread.
+    pub fn registered_fd_only(self) -> Self {
+        self.setup_flags(setup::NO_MMAP | setup::REGISTERED_FD_ONLY)
+    }
+
+    /// Whether to set up without an SQ index array (`NO_SQARRAY`, 6.6). By default it is
+    /// tried and the ring falls back to an array on kernels that reject it.
+    pub fn no_sqarray(mut self, on: bool) -> Self {
+        self.no_sqarray = Some(on);
+        self
+    }
+
+    /// Map the SQ and CQ rings separately even when the kernel offers one mapping
+    /// (`SINGLE_MMAP`); the three-mapping path older kernels need.
+    pub fn separate_mappings(mut self) -> Self {
+        self.single_mmap = false;
+        self
+    }
+
+    /// Whether to register the ring fd for the building thread (`REGISTER_RING_FDS`, 5.18;
+    /// default on): enters from that thread then skip the fd lookup. Silently skipped when
+    /// the kernel lacks it or the thread already has 16 registered rings.
+    pub fn register_ring_fd(mut self, on: bool) -> Self {
+        self.register_ring_fd = on;
+        self
+    }
+
+    /// Fail setup with [`SetupError::Unsupported`] unless the kernel reports every
+    /// `IORING_FEAT_*` bit in `features`.
+    pub fn require_features(mut self, features: u32) -> Self {
+        self.required |= features;
+        self
+    }
+
+    /// The parameters as they stand (before the kernel fills in its outputs).
+    pub fn params(&self) -> &Params {
+        &self.params
+    }
+
+    /// Sets up the ring.
+    pub fn build(self) -> Result<Ring, SetupError> {
+        let mut params = self.params;
+        let try_no_array = self.no_sqarray.unwrap_or(true);
+        if try_no_array {
+            params.flags |= setup::NO_SQARRAY;
+        } else {
+            params.flags &= !setup::NO_SQARRAY;
+        }
+        check_params(self.entries, &params)?;
+        if params.flags & setup::CQE_MIXED != 0 {
+            return Err(SetupError::FlagRequires {
+                flag: "CQE_MIXED",
+                requires: "a completion reader for mixed CQE sizes, which ring-core lacks",
+            });
+        }
+        if params.flags & setup::SQ_AFF != 0
+            && sys::cpu_allowed(params.sq_thread_cpu) == Some(false)
+        {
+            return Err(SetupError::FlagRequires {
+                flag: "SQ_AFF",
+                requires: "sq_thread_cpu in the calling thread's CPU affinity mask",
+            });
+        }
+        let version = sys::kernel_version();
+        let (ret, out, user) = match self.attempt(params, version) {
+            Ok(r) => r,
+            // Kernels before 6.6 reject NO_SQARRAY as an unknown flag: retry with an array
+            // unless the caller insisted on NO_SQARRAY.
+            Err(SetupError::Kernel(Errno::EINVAL) | SetupError::Unsupported { .. })
+                if try_no_array && self.no_sqarray.is_none() =>
+            {
+                params.flags &= !setup::NO_SQARRAY;
+                self.attempt(params, version)?
+            }
+            Err(e) => return Err(e),
+        };
+        let submitter = if out.flags & setup::REGISTERED_FD_ONLY != 0 {
+            Submitter::registered_only(ret as u32, out.features, out.flags)
+        } else {
+            Submitter::new(Some(OwnedFd(ret)), out.features, out.flags)
+        };
+        // From here on, dropping `submitter` closes (or unregisters) the ring.
+        require_features(out.features, self.required)?;
+        let backing = match user {
+            Some(u) => Backing::User(u),
+            None => Backing::map_kernel(submitter.fd(), &out, self.single_mmap)?,
+        };
+        Ring::assemble(submitter, out, backing, self.register_ring_fd)
+    }
+
+    /// One `io_uring_setup` with `params`: allocates user memory first for `NO_MMAP`.
+    /// Returns the fd (or registered index), the kernel's parameters and the memory.
+    fn attempt(
+        &self,
+        params: Params,
+        version: Option<KernelVersion>,
+    ) -> Result<(i32, Params, Option<UserMemory>), SetupError> {
+        let g = check_params(self.entries, &params)?;
+        let mut p = params;
+        let user = if p.flags & setup::NO_MMAP != 0 {
+            // 6.18 packs the ring header into 64 bytes; older kernels used up to a cache
+            // line per head and tail. Over-allocating is harmless; under-allocating would let
+            // the kernel pin memory past the allocation.
+            let header = if version.is_some_and(|v| v.at_least("6.10")) {
+                RINGS_HEADER
+            } else {
+                RINGS_HEADER_MAX
+            };
+            let mem = UserMemory::alloc(&g, header, self.huge_pages).map_err(SetupError::Kernel)?;
+            mem.fill(&mut p);
+            Some(mem)
+        } else {
+            None
+        };
+        match sys::setup(self.entries, &mut p) {
+            Ok(ret) => Ok((ret, p, user)),
+            Err(Errno::EINVAL) => Err(explain_einval(params.flags, version)),
+            Err(e) => Err(SetupError::Kernel(e)),
+        }
+    }
+}
+
+/// A setup the kernel refused with `EINVAL` although it passed [`check_params`]: if a
+/// requested flag is newer than the running kernel, that flag is the reason.
+fn explain_einval(flags: u32, version: Option<KernelVersion>) -> SetupError {
+    match version.and_then(|v| too_new_setup_flag(v, flags)) {
+        Some(u) => u.into(),
+        None => SetupError::Kernel(Errno::EINVAL),
+    }
+}

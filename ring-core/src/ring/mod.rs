@@ -1,0 +1,300 @@
+//! [`Ring`]: a ring on the real kernel (feature `linux`).
+//!
+//! Setup validates the parameters ([`check_params`](crate::setup::check_params)) before the
+//! syscall, maps the regions the kernel describes (or hands it user memory with `NO_MMAP`),
+//! checks the layout, and lends the memory to the same [`Queues`] the simulated kernel uses:
+//! every head and tail access goes through the protocol core.
+//!
+//! | file | holds |
+//! |---|---|
+//! | `builder.rs` | [`Builder`]: one method per setup flag; the setup procedure |
+//! | `submitter.rs` | [`Submitter`]: enter / register by fd or registered index |
+//! | `mapping.rs` | kernel mappings or `NO_MMAP` user memory, and the checked views |
+//! | `register.rs` | buffers, files, eventfd, probe, enable, personalities |
+//! | `resize.rs` | [`Ring::resize`] (6.13) |
+//! | `error.rs` | [`RingError`] |
+
+use core::time::Duration;
+
+use crate::abi::{enter, feat, setup, Cqe, Params, Timespec};
+use crate::cq::CompletionQueue;
+use crate::errno::Errno;
+use crate::kernel::{Enter, EnterArg, Kernel};
+use crate::probe::{require_features, Unsupported};
+use crate::queues::Queues;
+use crate::setup::SetupError;
+use crate::sq::SubmissionQueue;
+use crate::sys::OwnedFd;
+use crate::Native;
+
+mod builder;
+mod error;
+mod mapping;
+mod register;
+mod resize;
+mod submitter;
+
+pub use builder::Builder;
+pub use error::RingError;
+pub use mapping::{HugePages, MemoryInfo};
+pub use submitter::Submitter;
+
+use mapping::Backing;
+
+/// A ring on the real kernel.
+///
+/// ```
+/// use ring_core::{opcode::Nop, Ring};
+/// let mut ring = Ring::builder().entries(4).build()?;
+/// for i in 0..4 {
+///     ring.submission().push(&Nop::new().build().user_data(i)).unwrap();
+/// }
+/// assert_eq!(ring.submit_and_wait(4)?, 4);
+/// let mut seen = 0;
+/// ring.completion().reap(u32::MAX, |cqe| {
+///     assert_eq!(cqe.user_data, seen);
+///     seen += 1;
+/// });
+/// assert_eq!(seen, 4);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct Ring {
+    // Declaration order is drop order: the views go first, then the fd (or registration),
+    // then the memory.
+    queues: Queues<'static, Native>,
+    submitter: Submitter,
+    params: Params,
+    backing: Backing,
+}
+
+impl core::fmt::Debug for Ring {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Ring")
+            .field("fd", &self.submitter.fd())
+            .field("params", &self.params)
+            .finish()
+    }
+}
+
+impl Ring {
+    /// A ring with `entries` SQ entries and default flags.
+    pub fn new(entries: u32) -> Result<Ring, SetupError> {
+        Builder::default().entries(entries).build()
+    }
+
+    /// Setup options.
+    pub fn builder() -> Builder {
+        Builder::default()
+    }
+
+    /// Takes over a ring set up elsewhere (for example copied from another process with
+    /// `pidfd_getfd(2)`; the kernel refuses to pass ring fds over Unix sockets), mapping it
+    /// from its fd with the parameters its creator got back from `io_uring_setup`. A
+    /// descriptor that is not a ring gives `EOPNOTSUPP`, parameters that do not describe it
+    /// a layout error; never a panic.
+    ///
+    /// # Safety
+    ///
+    /// `fd` must be an open descriptor the caller owns: the ring closes it on drop.
+    pub unsafe fn from_raw_fd(fd: i32, params: Params) -> Result<Ring, SetupError> {
+        let submitter = Submitter::new(Some(OwnedFd(fd)), params.features, params.flags);
+        // Is it a ring at all? A no-op enter answers EOPNOTSUPP for any other file (whose
+        // mapping could succeed and fault later) and EBADF for a closed descriptor.
+        if let Err(e @ (Errno::EOPNOTSUPP | Errno::EBADF)) =
+            crate::sys::enter(fd, 0, 0, 0, core::ptr::null(), 0)
+        {
+            return Err(SetupError::Kernel(e));
+        }
+        if params.flags & setup::NO_MMAP != 0 {
+            return Err(SetupError::FlagRequires {
+                flag: "NO_MMAP",
+                requires: "its creator's memory; such a ring cannot be taken over by fd",
+            });
+        }
+        let backing = Backing::map_kernel(submitter.fd(), &params, true)?;
+        Ring::assemble(submitter, params, backing, true)
+    }
+
+    /// Builds the views over `backing` and, if asked, registers the ring fd.
+    fn assemble(
+        mut submitter: Submitter,
+        params: Params,
+        backing: Backing,
+        register_fd: bool,
+    ) -> Result<Ring, SetupError> {
+        let (sq, cq) = mapping::views(&params, &backing)?;
+        if register_fd && submitter.registered_index().is_none() && submitter.fd() >= 0 {
+            // Optional: kernels before 5.18 lack it, and a thread has 16 slots at most.
+            let _ = submitter.register_ring_fd();
+        }
+        Ok(Ring { queues: Queues::new(sq, cq, params.flags), submitter, params, backing })
+    }
+
+    /// The submission queue.
+    #[inline]
+    pub fn submission(&mut self) -> SubmissionQueue<'_> {
+        self.queues.submission()
+    }
+
+    /// The completion queue.
+    #[inline]
+    pub fn completion(&mut self) -> CompletionQueue<'_> {
+        self.queues.completion()
+    }
+
+    /// Both queues and the kernel handle, borrowed at once.
+    #[inline]
+    pub fn split(&mut self) -> (SubmissionQueue<'_>, CompletionQueue<'_>, &Submitter) {
+        let (sq, cq) = self.queues.split();
+        (sq, cq, &self.submitter)
+    }
+
+    /// The kernel handle (enter and register).
+    pub fn submitter(&self) -> &Submitter {
+        &self.submitter
+    }
+
+    /// The parameters as the kernel returned them.
+    pub fn params(&self) -> &Params {
+        &self.params
+    }
+
+    /// The `IORING_FEAT_*` bits of the running kernel.
+    pub fn features(&self) -> u32 {
+        self.params.features
+    }
+
+    /// `Ok` if the kernel reports every `IORING_FEAT_*` bit in `features`; otherwise the
+    /// first missing feature with the version that introduced it.
+    pub fn require(&self, features: u32) -> Result<(), Unsupported> {
+        require_features(self.params.features, features)
+    }
+
+    /// The ring's file descriptor (-1 for a `REGISTERED_FD_ONLY` ring).
+    pub fn fd(&self) -> i32 {
+        self.submitter.fd()
+    }
+
+    /// The registered-ring index used by the calling thread, if any.
+    pub fn registered_index(&self) -> Option<u32> {
+        self.submitter.registered_index()
+    }
+
+    /// Registers the ring fd for the calling thread (done by default at setup); see
+    /// [`Submitter::register_ring_fd`].
+    pub fn register_ring_fd(&mut self) -> Result<u32, Errno> {
+        self.submitter.register_ring_fd()
+    }
+
+    /// Drops the ring fd registration; see [`Submitter::unregister_ring_fd`].
+    pub fn unregister_ring_fd(&mut self) -> Result<(), Errno> {
+        self.submitter.unregister_ring_fd()
+    }
+
+    /// Where the ring's memory lives and how big each region is.
+    pub fn memory(&self) -> MemoryInfo {
+        self.backing.info()
+    }
+
+    /// Publishes and submits written entries; returns how many the kernel consumed.
+    #[inline]
+    pub fn submit(&mut self) -> Result<u32, Errno> {
+        self.queues.submission().submit(&self.submitter)
+    }
+
+    /// Publishes, submits, and waits for at least `wait_nr` completions.
+    #[inline]
+    pub fn submit_and_wait(&mut self, wait_nr: u32) -> Result<u32, Errno> {
+        self.queues.submission().submit_and_wait(&self.submitter, wait_nr)
+    }
+
+    /// As [`submit_and_wait`](Self::submit_and_wait), giving up after `timeout` with
+    /// `Err(ETIME)` (needs `IORING_FEAT_EXT_ARG`, 5.11; `EOPNOTSUPP` without).
+    pub fn submit_and_wait_timeout(
+        &mut self,
+        wait_nr: u32,
+        timeout: Duration,
+    ) -> Result<u32, Errno> {
+        let ts = timespec(timeout);
+        let arg = EnterArg::Wait { timeout: Some(&ts), min_wait_usec: 0 };
+        self.queues.submission().submit_and_wait_with(&self.submitter, wait_nr, arg)
+    }
+
+    /// Waits for at least `n` completions; returns how many are ready.
+    pub fn wait(&mut self, n: u32) -> Result<u32, Errno> {
+        self.queues.completion().wait(&self.submitter, n)
+    }
+
+    /// Waits for at least `n` completions or `timeout` (`Err(ETIME)` with none ready).
+    pub fn wait_timeout(&mut self, n: u32, timeout: Duration) -> Result<u32, Errno> {
+        let ts = timespec(timeout);
+        let arg = EnterArg::Wait { timeout: Some(&ts), min_wait_usec: 0 };
+        self.queues.completion().wait_with(&self.submitter, n, arg)
+    }
+
+    /// Waits for `n` completions with a minimum timeout (6.12, `IORING_FEAT_MIN_TIMEOUT`):
+    /// once `min_wait` has passed, returns as soon as at least one completion is ready;
+    /// `timeout` (if any) bounds the whole wait (`ETIME` with none ready).
+    pub fn wait_min_timeout(
+        &mut self,
+        n: u32,
+        min_wait: Duration,
+        timeout: Option<Duration>,
+    ) -> Result<u32, RingError> {
+        self.require(feat::MIN_TIMEOUT)?;
+        let min_wait_usec = u32::try_from(min_wait.as_micros())
+            .map_err(|_| RingError::Invalid("min_wait beyond u32::MAX microseconds"))?;
+        let ts = timeout.map(timespec);
+        let arg = EnterArg::Wait { timeout: ts.as_ref(), min_wait_usec };
+        Ok(self.queues.completion().wait_with(&self.submitter, n, arg)?)
+    }
+
+    /// Enters with `GETEVENTS` and no wait: runs deferred task work and flushes the
+    /// overflow backlog into the CQ. Returns the number of completions then ready.
+    pub fn get_events(&mut self) -> Result<u32, Errno> {
+        self.submitter.enter(Enter { flags: enter::GETEVENTS, ..Enter::default() })?;
+        Ok(self.queues.completion().ready())
+    }
+
+    /// With SQPOLL: publishes written entries and, if the SQ is full, waits until the
+    /// polling thread has consumed some (`ENTER_SQ_WAIT`, 5.10), waking the thread first if
+    /// it sleeps. Returns the free space. Without SQPOLL only submitting frees space, so
+    /// this returns at once. A dead polling thread gives `EOWNERDEAD`.
+    pub fn sq_wait(&mut self) -> Result<u32, Errno> {
+        let (mut sq, _, k) = self.split();
+        if sq.setup_flags() & setup::SQPOLL == 0 {
+            return Ok(sq.space_left());
+        }
+        sq.publish();
+        if sq.space_left() != 0 {
+            return Ok(sq.space_left());
+        }
+        let mut flags = enter::SQ_WAIT;
+        if sq.need_wakeup() {
+            flags |= enter::SQ_WAKEUP;
+        }
+        k.enter(Enter { flags, ..Enter::default() })?;
+        Ok(sq.space_left())
+    }
+
+    /// The next completion without consuming it. When the CQ is empty but the kernel has
+    /// completions parked (overflow backlog, task work), flushes them first (H12).
+    pub fn peek(&mut self) -> Result<Option<Cqe>, Errno> {
+        let mut cq = self.queues.completion();
+        if let Some(c) = cq.peek() {
+            return Ok(Some(c));
+        }
+        if cq.needs_flush() {
+            cq.flush(&self.submitter)?;
+            return Ok(cq.peek());
+        }
+        Ok(None)
+    }
+}
+
+pub(crate) fn timespec(d: Duration) -> Timespec {
+    Timespec {
+        tv_sec: d.as_secs().min(i64::MAX as u64) as i64,
+        tv_nsec: i64::from(d.subsec_nanos()),
+    }
+}
