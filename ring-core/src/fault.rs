@@ -22,6 +22,9 @@ pub enum LogicFault {
     H12IgnoreParkedCompletions,
     /// H13: enter skipped when nothing is to be submitted, whatever the CQ side needs.
     H13SkipEnterWhenIdle,
+    /// H15: the kernel's acceptance of the call (a feature check) validated only after the
+    /// SQ tail was published, so a "failed" submit still runs under SQPOLL.
+    H15ValidateAfterPublish,
     /// H19: the SQPOLL wakeup check done before the tail is published.
     H19WakeupBeforePublish,
     /// The Go seed's `head < tail` comparison, which breaks when the u32 counters wrap.
@@ -35,6 +38,7 @@ impl LogicFault {
         LogicFault::H11SpaceFromPrivateHead,
         LogicFault::H12IgnoreParkedCompletions,
         LogicFault::H13SkipEnterWhenIdle,
+        LogicFault::H15ValidateAfterPublish,
         LogicFault::H19WakeupBeforePublish,
         LogicFault::SeedUnwrappedCompare,
     ];
@@ -46,6 +50,7 @@ impl LogicFault {
             LogicFault::H11SpaceFromPrivateHead => "H11",
             LogicFault::H12IgnoreParkedCompletions => "H12",
             LogicFault::H13SkipEnterWhenIdle => "H13",
+            LogicFault::H15ValidateAfterPublish => "H15",
             LogicFault::H19WakeupBeforePublish => "H19",
             LogicFault::SeedUnwrappedCompare => "seed",
         }

@@ -44,6 +44,15 @@ pub trait Kernel {
     /// `io_uring_enter(2)`: returns the number of SQEs consumed.
     fn enter(&self, args: Enter<'_>) -> Result<u32, Errno>;
 
+    /// Checks, before anything is published, that this kernel can take an enter call with
+    /// these arguments (for example that it supports the extended wait argument). The submit
+    /// path calls it before storing the SQ tail, so a refused call leaves the entries
+    /// unpublished and the caller's to keep or discard (H15). The default accepts everything.
+    fn validate(&self, args: &Enter<'_>) -> Result<(), Errno> {
+        let _ = args;
+        Ok(())
+    }
+
     /// `io_uring_register(2)`.
     ///
     /// # Safety
@@ -56,6 +65,9 @@ pub trait Kernel {
 impl<K: Kernel + ?Sized> Kernel for &K {
     fn enter(&self, args: Enter<'_>) -> Result<u32, Errno> {
         (**self).enter(args)
+    }
+    fn validate(&self, args: &Enter<'_>) -> Result<(), Errno> {
+        (**self).validate(args)
     }
     unsafe fn register(&self, opcode: u32, arg: *mut c_void, nr_args: u32) -> Result<u32, Errno> {
         // SAFETY: forwarded with the caller's obligations unchanged.

@@ -111,7 +111,17 @@ impl<B: Backend> SubmissionQueue<'_, B> {
         wait_nr: u32,
         arg: EnterArg<'_>,
     ) -> Result<u32, Errno> {
+        // Validate before publishing: a refused call must leave the entries unpublished
+        // (H15; verification can move the check after the publish).
+        let probe = Enter { to_submit: 0, min_complete: wait_nr, flags: 0, arg };
+        let late = B::logic_fault(LogicFault::H15ValidateAfterPublish);
+        if !late {
+            kernel.validate(&probe)?;
+        }
         let plan = self.plan_enter(wait_nr);
+        if late {
+            kernel.validate(&probe)?;
+        }
         if !plan.needed {
             return Ok(plan.to_submit);
         }

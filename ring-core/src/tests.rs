@@ -514,3 +514,37 @@ fn wait_for_space_submits_or_waits() {
     sq.wait_for_space(&k).unwrap();
     assert_eq!(k.calls.borrow()[1], (2, 0, enter::SQ_WAIT | enter::SQ_WAKEUP));
 }
+
+/// A kernel that refuses every extended wait argument, as a kernel without EXT_ARG does.
+struct NoExtArg<'h>(Recorder<'h>);
+
+impl Kernel for NoExtArg<'_> {
+    fn enter(&self, a: Enter<'_>) -> Result<u32, Errno> {
+        self.0.enter(a)
+    }
+    fn validate(&self, a: &Enter<'_>) -> Result<(), Errno> {
+        match a.arg {
+            crate::kernel::EnterArg::Wait { .. } => Err(Errno::EOPNOTSUPP),
+            crate::kernel::EnterArg::None => Ok(()),
+        }
+    }
+    unsafe fn register(&self, _: u32, _: *mut core::ffi::c_void, _: u32) -> Result<u32, Errno> {
+        Err(Errno::EOPNOTSUPP)
+    }
+}
+
+#[test]
+fn a_refused_submit_publishes_nothing() {
+    let h = Heap::new(4, 8, 0);
+    let k = NoExtArg(recorder(&h, false));
+    let mut q = h.queues(setup::SQPOLL);
+    let mut sq = q.submission();
+    sq.push(&nop(1)).unwrap();
+    let ts = crate::abi::Timespec { tv_sec: 1, tv_nsec: 0 };
+    let arg = crate::kernel::EnterArg::Wait { timeout: Some(&ts), min_wait_usec: 0 };
+    assert_eq!(sq.submit_and_wait_with(&k, 1, arg), Err(Errno::EOPNOTSUPP));
+    assert_eq!(h.sq_tail.load(Relaxed), 0, "the tail must not move before validation (H15)");
+    assert_eq!(sq.unpublished(), 1);
+    assert!(k.0.calls.borrow().is_empty());
+    assert_eq!(sq.discard_unpublished(), 1);
+}

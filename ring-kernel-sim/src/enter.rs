@@ -123,7 +123,16 @@ impl SimRing {
 
 impl Kernel for SimRing {
     fn enter(&self, args: Enter<'_>) -> Result<u32, Errno> {
+        self.validate(&args)?;
         self.enter_impl(args)
+    }
+
+    /// A wait argument on a ring built with `ext_arg(false)` is `EOPNOTSUPP`.
+    fn validate(&self, args: &Enter<'_>) -> Result<(), Errno> {
+        match args.arg {
+            EnterArg::Wait { .. } if !self.ext_arg => Err(Errno::EOPNOTSUPP),
+            _ => Ok(()),
+        }
     }
 
     /// Only `ENABLE_RINGS` is modelled; every other opcode is `EINVAL`.

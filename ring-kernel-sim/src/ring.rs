@@ -127,6 +127,8 @@ pub struct SimRing {
     pub(crate) work: Mutex<WorkState>,
     pub(crate) work_cv: Condvar,
     pub(crate) enabled: AtomicBool,
+    /// Whether the kernel takes the extended wait argument (IORING_FEAT_EXT_ARG).
+    pub(crate) ext_arg: bool,
     user_taken: AtomicBool,
     pub(crate) issuer: std::sync::Mutex<Option<crate::sync::thread::ThreadId>>,
 }
@@ -162,6 +164,7 @@ pub struct SimBuilder {
     idle: Idle,
     start: u32,
     faults: Faults,
+    ext_arg: bool,
 }
 
 impl Default for SimBuilder {
@@ -174,6 +177,7 @@ impl Default for SimBuilder {
             idle: if cfg!(loom) { Idle::Polls(1) } else { Idle::Millis(10) },
             start: 0,
             faults: Faults::default(),
+            ext_arg: true,
         }
     }
 }
@@ -224,6 +228,13 @@ impl SimBuilder {
         self.faults = faults;
         self
     }
+    /// Whether the simulated kernel takes the extended wait argument (IORING_FEAT_EXT_ARG,
+    /// 5.11; default yes). Without it, a wait with a timeout is refused with `EOPNOTSUPP`,
+    /// as the real ring refuses it on such a kernel.
+    pub fn ext_arg(mut self, supported: bool) -> Self {
+        self.ext_arg = supported;
+        self
+    }
 
     /// Validates like 6.18's setup and builds the ring. Under loom, call inside
     /// `loom::model`.
@@ -258,6 +269,7 @@ impl SimBuilder {
             work: Mutex::new(WorkState::default()),
             work_cv: Condvar::new(),
             enabled: AtomicBool::new(flags & setup::R_DISABLED == 0),
+            ext_arg: self.ext_arg,
             user_taken: AtomicBool::new(false),
             // SINGLE_ISSUER: the setting-up task is the submitter, unless the ring starts
             // disabled (then the enabling task is).

@@ -167,10 +167,8 @@ pub fn bugs() -> Vec<Bug> {
         },
         Bug {
             id: "H15",
-            what: "SQ tail published before a validation that then failed",
-            repro: Repro::NotApplicable(
-                "ring-core checks every entry before writing it and publishes only in publish(); there is no validation between publishing and entering to re-order",
-            ),
+            what: "SQ tail published before a feature check that then failed: the failed submit still ran",
+            repro: Repro::Caught(vec![Mutation::Logic(LogicFault::H15ValidateAfterPublish)]),
         },
         Bug {
             id: "H19",

@@ -34,7 +34,7 @@ fn suite(kind: &str, label: &str, mutation: Option<Mutation>, bound: usize) {
             Some((f, msg)) => format!("{}: {msg}", f.name()),
         };
         progress(&format!(
-            "  {:<18} bound {} {:>9} iterations {:>7.2} s  {}",
+            "  {:<24} bound {} {:>9} iterations {:>7.2} s  {}",
             m.name, bound, r.iterations, r.secs, verdict
         ));
         emit(&r.to_json(kind, label));

@@ -11,6 +11,7 @@ pub mod sqpoll_wakeup;
 pub mod submitter_reaper;
 pub mod task_work;
 pub mod u32_wrap;
+pub mod validate_before_publish;
 
 /// A model: its name, what it checks, and its body.
 pub struct Model {
@@ -63,6 +64,11 @@ pub const ALL: &[Model] = &[
         name: "u32_wrap",
         property: "submission and completion across the u32 wrap of every counter",
         body: u32_wrap::model,
+    },
+    Model {
+        name: "validate_before_publish",
+        property: "a refused submit publishes nothing: discard and retry runs the operation once",
+        body: validate_before_publish::model,
     },
     Model {
         name: "submitter_reaper",
