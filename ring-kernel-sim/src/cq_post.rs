@@ -105,14 +105,19 @@ impl SimRing {
         self.notify_posted();
     }
 
-    /// A completion from outside the submitting task (io-wq worker, held operation): posted
-    /// directly, or queued as task work on COOP_TASKRUN / DEFER_TASKRUN rings.
+    /// A completion from outside the submitting task. As in 6.18: on DEFER_TASKRUN rings
+    /// every such completion waits as task work for the issuer's GETEVENTS; on COOP_TASKRUN
+    /// rings only task-work completions (the held operation, standing for a poll-driven
+    /// request) wait for the task, while an io-wq worker posts its completion directly;
+    /// otherwise everything is posted directly.
     pub(crate) fn complete_async(&self, job: Job) {
         if job.skip_success && job.cqe.res >= 0 {
             lock(&self.cq).stats.skipped += 1;
             return;
         }
-        if self.has(setup::COOP_TASKRUN) || self.has(setup::DEFER_TASKRUN) {
+        let deferred =
+            self.has(setup::DEFER_TASKRUN) || (self.has(setup::COOP_TASKRUN) && job.task_work);
+        if deferred {
             {
                 let mut st = lock(&self.cq);
                 st.task_work.push_back(job);

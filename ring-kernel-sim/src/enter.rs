@@ -147,6 +147,10 @@ impl Kernel for SimRing {
                     let mut issuer = self.issuer.lock().unwrap_or_else(|e| e.into_inner());
                     issuer.get_or_insert_with(current_thread);
                 }
+                if self.has(setup::SQPOLL) {
+                    // The parked SQPOLL thread starts (io_register_enable_rings wakes it).
+                    self.sqpoll_wake();
+                }
                 Ok(0)
             }
             _ => Err(Errno::EINVAL),

@@ -35,6 +35,9 @@ pub(crate) struct SubmitState {
 pub(crate) struct Job {
     pub(crate) cqe: Cqe,
     pub(crate) skip_success: bool,
+    /// Completes through task work (as a poll-driven request does in Linux), rather than
+    /// being posted by an io-wq worker.
+    pub(crate) task_work: bool,
 }
 
 /// The CQ side of the kernel, under the completion lock.
@@ -245,7 +248,10 @@ impl SimBuilder {
         }
         let flags = self.params.flags;
         let start = self.start;
-        Ok(Arc::new(SimRing {
+        // A disabled SQPOLL ring's thread has not started polling: it shows NEED_WAKEUP (so a
+        // submit enters and gets EBADFD) until ENABLE_RINGS wakes it, as on 6.18.
+        let parked = flags & setup::SQPOLL != 0 && flags & setup::R_DISABLED != 0;
+        let ring = Arc::new(SimRing {
             mem: SimMemory::new(&geo, start),
             flags,
             geo,
@@ -264,7 +270,7 @@ impl SimBuilder {
                 stats: SimStats::default(),
             }),
             cq_cv: Condvar::new(),
-            sqpoll: Mutex::new(SqpollState::default()),
+            sqpoll: Mutex::new(SqpollState { sleeping: parked, ..SqpollState::default() }),
             sqpoll_cv: Condvar::new(),
             work: Mutex::new(WorkState::default()),
             work_cv: Condvar::new(),
@@ -277,7 +283,11 @@ impl SimBuilder {
                 (flags & setup::SINGLE_ISSUER != 0 && flags & setup::R_DISABLED == 0)
                     .then(crate::sync::current_thread),
             ),
-        }))
+        });
+        if parked {
+            ring.sqpoll_park();
+        }
+        Ok(ring)
     }
 }
 

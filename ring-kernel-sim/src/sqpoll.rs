@@ -87,8 +87,27 @@ impl SimRing {
         self.sqpoll_cv.notify_all();
     }
 
+    /// A disabled ring's thread shows NEED_WAKEUP from the start (set at build, before the
+    /// ring is shared).
+    pub(crate) fn sqpoll_park(&self) {
+        // Relaxed RMW: the ring is not shared yet.
+        self.mem.sq_flags.kor(sq_flags::NEED_WAKEUP, KSite::NeedWakeupSet);
+    }
+
     /// The thread's body in threads mode.
     pub(crate) fn sqpoll_main(&self) {
+        // Parked until ENABLE_RINGS on a disabled ring (only such a ring starts parked).
+        if self.has(ring_core::abi::setup::R_DISABLED) {
+            {
+                let mut st = lock(&self.sqpoll);
+                while st.sleeping && !st.wake && !st.stop {
+                    st = wait(&self.sqpoll_cv, st);
+                }
+                st.sleeping = false;
+                st.wake = false;
+            }
+            self.sqpoll_end_sleep();
+        }
         let mut empty_polls = 0u32;
         let mut idle_since = Instant::now();
         loop {

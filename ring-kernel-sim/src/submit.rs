@@ -48,8 +48,11 @@ impl SimRing {
             return fail(Errno::EINVAL);
         }
         let skip_success = sqe.flags & sqe_flags::CQE_SKIP_SUCCESS != 0;
-        let job =
-            |res: i32| Job { cqe: Cqe { user_data: sqe.user_data, res, flags: 0 }, skip_success };
+        let job = |res: i32| Job {
+            cqe: Cqe { user_data: sqe.user_data, res, flags: 0 },
+            skip_success,
+            task_work: false,
+        };
         match sqe.opcode {
             op::NOP => {
                 if sqe.op_flags & !nop_flags::INJECT_RESULT != 0 {
@@ -63,7 +66,7 @@ impl SimRing {
                     Issued::Inline(job(res))
                 }
             }
-            SIM_OP_HELD => Issued::Held(job(0)),
+            SIM_OP_HELD => Issued::Held(Job { task_work: true, ..job(0) }),
             // A real opcode the simulator does not perform: it completes, with EOPNOTSUPP.
             o if o < op::LAST => Issued::Inline(job(-Errno::EOPNOTSUPP.0)),
             _ => fail(Errno::EINVAL),
@@ -108,7 +111,7 @@ impl SimRing {
                 Issued::Async(job) => self.queue_async(job, &mut inline),
                 Issued::Held(job) => lock(&self.work).held.push(job),
                 Issued::Failed(cqe) => {
-                    inline.push(Job { cqe, skip_success: false });
+                    inline.push(Job { cqe, skip_success: false, task_work: false });
                     if !submit_all {
                         break;
                     }
