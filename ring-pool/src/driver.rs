@@ -1,5 +1,5 @@
 //! [`Driver`]: a ring the pool can drive. Implemented by the real kernel's
-//! [`ring_core::Ring`] and, with feature `sim`, by [`SimDriver`] over ring-kernel-sim.
+//! [`ring_core::Ring`] and, with feature `sim`, by `SimDriver` over ring-kernel-sim.
 //!
 //! The pool needs three things from a ring, all at once and for as long as the ring lives:
 //! the submission queue (used by many threads, one at a time, under a lock), the completion
@@ -15,7 +15,7 @@ use ring_core::{Backend, CompletionQueue, Kernel, SubmissionQueue};
 /// A ring the pool can drive: its two queues and its kernel, borrowed together.
 ///
 /// The real kernel's ring implements it ([`ring_core::Ring`]); with feature `sim` so does
-/// [`SimDriver`], so the same pool code runs against the simulated kernel under loom.
+/// `SimDriver`, so the same pool code runs against the simulated kernel under loom.
 ///
 /// ```
 /// use ring_pool::Driver;

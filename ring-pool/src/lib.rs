@@ -25,7 +25,7 @@
 //!
 //! The pool's logic is written once over [`Driver`] (a ring's queues, over any ring-core
 //! backend, and its kernel): [`Pool`] drives real rings ([`ring_core::Ring`]); with feature
-//! `sim`, [`SimDriver`] drives ring-kernel-sim's simulated rings, and the loom models in
+//! `sim`, `SimDriver` drives ring-kernel-sim's simulated rings, and the loom models in
 //! `tests/loom_*.rs` check the same code. docs/pool.md explains the design, the models and
 //! their bounds.
 //!
@@ -39,7 +39,7 @@
 //! | `ring` | one ring: the submission lock, submission combining, bounded slots, close |
 //! | `reaper` | the reaper thread: waits, reaps, releases the CQ, delivers |
 //! | `slot` | the slots: results handed from the reaper to the caller, futex wakeups |
-//! | `driver` | [`Driver`]; the owning split of a ring; [`SimDriver`] |
+//! | `driver` | [`Driver`]; the owning split of a ring; `SimDriver` |
 //! | `sync` | loom or std primitives; the futex (emulated under loom) |
 #![deny(missing_docs)]
 #![deny(unsafe_code)]

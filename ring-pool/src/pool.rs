@@ -188,7 +188,7 @@ impl PoolBuilder {
     }
 
     /// Builds a pool over rings made by `make` (for example simulated rings, see
-    /// [`SimDriver`](crate::SimDriver)).
+    /// `SimDriver`).
     pub fn build_with<D: Driver>(
         self,
         make: impl Fn(&RingSpec) -> Result<D, PoolError> + Send + Sync + 'static,
