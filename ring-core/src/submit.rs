@@ -105,6 +105,7 @@ impl<B: Backend> SubmissionQueue<'_, B> {
 
     /// As [`submit_and_wait`](Self::submit_and_wait), with an extended wait argument (a
     /// timeout: `Err(ETIME)` when it passes first).
+    #[inline]
     pub fn submit_and_wait_with<K: Kernel + ?Sized>(
         &mut self,
         kernel: &K,
