@@ -85,37 +85,37 @@ impl Ledger {
 pub fn reap(q: &mut SimQueues<'_>, kernel: &SimRing, total: u32, mut on: impl FnMut(u64, i32)) {
     let mut got = 0;
     while got < total {
-        let mut cq = q.completion();
-        match cq.peek() {
-            Some(c) => {
-                on(c.user_data, c.res);
-                if cq.advance(1).is_err() {
-                    panic!("CORRUPT: advance failed after a successful peek");
-                }
-                got += 1;
-            }
-            None => {
-                let ready = cq.wait(kernel, 1).unwrap_or_else(|e| panic!("LOST: wait failed: {e}"));
-                if ready == 0 {
-                    panic!("LOST: the kernel returned from a wait with nothing visible");
-                }
-            }
+        if take_visible(q, &mut on) {
+            got += 1;
+            continue;
+        }
+        let ready =
+            q.completion().wait(kernel, 1).unwrap_or_else(|e| panic!("LOST: wait failed: {e}"));
+        if ready == 0 {
+            panic!("LOST: the kernel returned from a wait with nothing visible");
         }
     }
+}
+
+/// Hands the next visible completion to `on` and releases it; false when none is visible.
+fn take_visible(q: &mut SimQueues<'_>, on: &mut impl FnMut(u64, i32)) -> bool {
+    let mut cq = q.completion();
+    let Some(c) = cq.peek() else { return false };
+    on(c.user_data, c.res);
+    if cq.advance(1).is_err() {
+        panic!("CORRUPT: advance failed after a successful peek");
+    }
+    true
 }
 
 /// Drains what is visible or parked without blocking (peek; flush when the flags say
 /// completions are parked), as a user does once the kernel is idle.
 pub fn drain_nonblocking(q: &mut SimQueues<'_>, kernel: &SimRing, mut on: impl FnMut(u64, i32)) {
     loop {
-        let mut cq = q.completion();
-        if let Some(c) = cq.peek() {
-            on(c.user_data, c.res);
-            if cq.advance(1).is_err() {
-                panic!("CORRUPT: advance failed after a successful peek");
-            }
+        if take_visible(q, &mut on) {
             continue;
         }
+        let mut cq = q.completion();
         if !cq.needs_flush() {
             return;
         }
@@ -129,16 +129,9 @@ pub fn drain_nonblocking(q: &mut SimQueues<'_>, kernel: &SimRing, mut on: impl F
 pub fn drain_via_submit(q: &mut SimQueues<'_>, kernel: &SimRing, mut on: impl FnMut(u64, i32)) {
     let mut fruitless = 0;
     loop {
-        {
-            let mut cq = q.completion();
-            if let Some(c) = cq.peek() {
-                on(c.user_data, c.res);
-                if cq.advance(1).is_err() {
-                    panic!("CORRUPT: advance failed after a successful peek");
-                }
-                fruitless = 0;
-                continue;
-            }
+        if take_visible(q, &mut on) {
+            fruitless = 0;
+            continue;
         }
         let mut sq = q.submission();
         if !sq.cq_needs_flush() {
