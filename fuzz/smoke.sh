@@ -5,10 +5,15 @@
 #
 #   bash fuzz/smoke.sh                 # every target, 20 s each
 #   SMOKE_SECONDS=300 bash fuzz/smoke.sh ops
+#   SMOKE_SEED=1 bash fuzz/smoke.sh    # a fixed libFuzzer seed (CI): the same mutations each run
 set -euo pipefail
 cd "$(dirname "$0")"
 
 seconds="${SMOKE_SECONDS:-20}"
+seed_arg=()
+if [ -n "${SMOKE_SEED:-}" ]; then
+    seed_arg=(-seed="$SMOKE_SEED")
+fi
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
     targets=(ops setup_params raw_sqe)
@@ -28,7 +33,7 @@ for t in "${targets[@]}"; do
     log="fuzz/target/smoke-$t.log"
     mkdir -p "fuzz/corpus/$t" fuzz/target
     echo "==== $t: ${seconds}s"
-    if ! cargo +nightly fuzz run -O "$t" -- -max_total_time="$seconds" -print_final_stats=1 \
+    if ! cargo +nightly fuzz run -O "$t" -- -max_total_time="$seconds" -print_final_stats=1 "${seed_arg[@]}" \
         >"$log" 2>&1; then
         tail -n 60 "$log"
         echo "FAILED: $t (artifacts in fuzz/fuzz/artifacts/$t; full log $log)"

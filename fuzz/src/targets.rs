@@ -85,8 +85,9 @@ pub struct SetupInput {
     pub tame: bool,
 }
 
-/// 6.18's verdict on setup input, written from the rule list in
-/// ../shared/reference/protocol.md: `Some((sq, cq))` for a valid setup, `None` for `EINVAL`.
+/// 6.18's verdict on setup input, written from the kernel's rule list (docs/compatibility.md):
+/// `Some((sq, cq))` for a valid setup, `None` for a refusal (`EINVAL`, or `EOVERFLOW` for a
+/// mixed CQ of one entry). `fuzz/tests/setup_oracle.rs` holds it against the real kernel.
 pub fn setup_verdict(entries: u32, p: &Params) -> Option<(u32, u32)> {
     let f = p.flags;
     let has = |bit: u32| f & bit != 0;
@@ -122,6 +123,11 @@ pub fn setup_verdict(entries: u32, p: &Params) -> Option<(u32, u32)> {
     } else {
         2 * sq
     };
+    // A mixed CQ needs room for a 32-byte CQE (two slots); 6.18 refuses smaller ones
+    // (with EOVERFLOW rather than EINVAL).
+    if has(setup::CQE_MIXED) && cq < 2 {
+        return None;
+    }
     Some((sq, cq))
 }
 

@@ -23,7 +23,8 @@ pub enum SetupError {
         /// The maximum.
         max: u32,
     },
-    /// `CQSIZE` with a CQ of 0 entries or smaller than the SQ (after rounding).
+    /// `CQSIZE` with a CQ of 0 entries or smaller than the SQ (after rounding), or a
+    /// `CQE_MIXED` CQ of one entry (no room for a 32-byte CQE; the kernel says `EOVERFLOW`).
     CqEntriesInvalid {
         /// The CQ size asked for.
         cq: u32,
@@ -72,7 +73,10 @@ impl fmt::Display for SetupError {
                 write!(f, "{requested} entries exceeds the maximum {max} (set CLAMP to clamp)")
             }
             SetupError::CqEntriesInvalid { cq, sq } => {
-                write!(f, "CQ size {cq} invalid for an SQ of {sq} (must be >= SQ and > 0)")
+                write!(
+                    f,
+                    "CQ size {cq} invalid for an SQ of {sq} (must be > 0, >= SQ, and >= 2 with CQE_MIXED)"
+                )
             }
             SetupError::UnknownFlags { bits } => write!(f, "unknown setup flags {bits:#x}"),
             SetupError::ReservedNonZero => f.write_str("reserved parameter fields must be zero"),
