@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
 # A/B of a ring-core change that is NOT applied to the repository: copies the workspace to a
-# scratch directory, applies PATCH there (default: experiments/ring-core-enter.patch), builds
+# scratch directory, applies PATCH there, builds
 # both benches, then alternates `bench nop` runs of the unchanged and the patched ring-core
 # (each run compares ring-core with liburing in one process) and counts instructions per NOP
 # with callgrind for both.
 #
-#   bash bench/experiments/ab.sh [PATCH] [RUNS]
+#   bash bench/experiments/ab.sh PATCH [RUNS]
 #
 # Prints, per run, the per-round ratio ring-core ÷ liburing (median [IQR] (min–max)).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-patch_file="$(realpath "${1:-$here/ring-core-enter.patch}")"
+if [ $# -lt 1 ]; then
+    echo "usage: bash bench/experiments/ab.sh PATCH [RUNS]" >&2
+    exit 2
+fi
+patch_file="$(realpath "$1")"
 runs="${2:-2}"
 scratch="${TMPDIR:-/tmp}/ring-core-ab"
 args=(nop --setups plain,regfd,defer-regfd --batches 1,4,32 --libs ring-core,liburing

@@ -11,7 +11,7 @@
 //!
 //! Drop a registered ring on its registering thread: only that thread can remove the
 //! registration, which otherwise keeps the ring alive until the thread exits. If that thread
-//! exits first and a new thread happens to get the same `pthread_t` and registers a ring of
+//! exits first and a new thread happens to get the same thread pointer and registers a ring of
 //! its own at the same index, this submitter cannot tell; an `EBADF`/`EINVAL` from the index
 //! makes it fall back to the fd for good.
 
@@ -28,7 +28,8 @@ use crate::sys::{self, OwnedFd};
 #[derive(Debug)]
 struct Registration {
     index: u32,
-    owner: libc::pthread_t,
+    /// [`sys::thread_id`] of the registering thread.
+    owner: usize,
 }
 
 /// How a call reaches the ring from the calling thread.
@@ -96,6 +97,7 @@ impl Submitter {
         self.setup_flags
     }
 
+    #[inline]
     fn route(&self) -> Route {
         let fd = self.fd.as_ref().map(|f| f.0);
         match &self.reg {
@@ -196,6 +198,7 @@ impl Kernel for Submitter {
     /// Enters by registered index from the registering thread, by fd otherwise. If the
     /// registered path fails with `EBADF`/`EINVAL` and the fd works, the registration is
     /// stale (its thread's table was torn down) and is not used again.
+    #[inline]
     fn enter(&self, args: Enter<'_>) -> Result<u32, Errno> {
         let mut flags = args.flags;
         let ext;
