@@ -36,6 +36,22 @@
 //! | [`opcode`] | the 63 opcode builders of 6.18, from one table |
 //! | [`probe`] | kernel versions of every flag and opcode; [`probe::Probe`]; `Unsupported` |
 //! | `ring` (feature `linux`) | [`Ring`]: the real kernel's ring (every setup flag, registration, resize) |
+//!
+//! ## Features
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `std` | yes | `std::error::Error` for the error types; nothing else needs std |
+//! | `linux` | yes | [`Ring`], [`Builder`], [`Submitter`]: the real ring through libc (Linux only) |
+//!
+//! With `default-features = false` the crate is `no_std` with no dependencies: the queues,
+//! the enter decision, setup validation and the opcode builders, over a [`Backend`] and a
+//! [`Kernel`] that the embedding crate supplies (it builds for `thumbv6m-none-eabi`, which has
+//! 32-bit loads and stores but no compare-and-swap: the protocol needs none).
+//!
+//! ## Minimum supported Rust version
+//!
+//! 1.85, checked in CI (`cargo +1.85 test -p ring-core -p ring-kernel-sim`).
 #![no_std]
 #![deny(missing_docs)]
 #![deny(unsafe_code)]

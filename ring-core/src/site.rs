@@ -6,7 +6,7 @@
 //! which model catches it. On [`Native`](crate::Native) the table is constant and folds away.
 //!
 //! The table with the reasons for each ordering is `docs/ordering.md`, included below.
-#![cfg_attr(doc, doc = include_str!("../../docs/ordering.md"))]
+#![cfg_attr(doc, doc = include_str!("../ordering.md"))]
 
 use core::sync::atomic::Ordering;
 

@@ -37,6 +37,20 @@ pub struct EnterFault {
 }
 
 /// Faults the simulated kernel injects on request.
+///
+/// ```
+/// use ring_core::opcode::Nop;
+/// use ring_kernel_sim::{Faults, Mode, SimRing};
+///
+/// let faults = Faults { short_submit: Some(1), ..Faults::default() };
+/// let sim = SimRing::builder().entries(4).mode(Mode::Step).faults(faults).build().unwrap();
+/// let mut q = sim.queues().unwrap();
+/// for ud in 0..3 {
+///     q.submission().push(&Nop::new().build().user_data(ud)).unwrap();
+/// }
+/// assert_eq!(q.submission().submit(&*sim).unwrap(), 1); // a short submit
+/// assert_eq!(q.submission().pending(), 2); // the rest stays pending, not lost
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Faults {
     /// Consume at most this many SQEs per submission (a short submit).

@@ -78,6 +78,19 @@ pub type SimQueues<'a> = ring_core::Queues<'a, Sim>;
 /// An entry for the simulator's held operation: it completes (through io-wq's completion
 /// path) only when the scenario calls [`SimRing::release_held`] or steps
 /// [`KernelStep::ReleaseHeld`].
+///
+/// ```
+/// use ring_kernel_sim::{held_op, Mode, SimRing};
+///
+/// let sim = SimRing::builder().entries(4).mode(Mode::Step).build().unwrap();
+/// let mut q = sim.queues().unwrap();
+/// q.submission().push(&held_op(7)).unwrap();
+/// q.submission().submit(&*sim).unwrap();
+/// assert!(q.completion().peek().is_none()); // in flight until the scenario says so
+/// assert!(sim.release_held(7, -125)); // complete it with -ECANCELED
+/// let cqe = q.completion().peek().unwrap();
+/// assert_eq!((cqe.user_data, cqe.res), (7, -125));
+/// ```
 pub fn held_op(user_data: u64) -> ring_core::opcode::Entry {
     let sqe = ring_core::abi::Sqe { opcode: SIM_OP_HELD, fd: -1, user_data, ..Default::default() };
     // SAFETY: the held operation carries no pointers; the simulator reads only its opcode,

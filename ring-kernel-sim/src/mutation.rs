@@ -167,6 +167,22 @@ pub fn active_logic_fault() -> Option<LogicFault> {
 }
 
 /// Runs `f` with `mutant` active on this thread (and on kernel threads started inside `f`).
+///
+/// Under loom this is how a weakened ordering is shown to matter: the same model, run inside
+/// `with_mutant`, must fail. Outside loom the mutant is active too (for Miri and stress runs).
+///
+/// ```
+/// use core::sync::atomic::Ordering;
+/// use ring_core::Site;
+/// use ring_kernel_sim::{active_mutant, with_mutant, AnySite, Mutant};
+///
+/// let m = Mutant { site: AnySite::User(Site::SqTailPublish), ordering: Ordering::Relaxed };
+/// with_mutant(Some(m), || {
+///     assert_eq!(active_mutant(), Some(m));
+///     // ... run a model or scenario here: the SQ tail is now published with Relaxed ...
+/// });
+/// assert_eq!(active_mutant(), None);
+/// ```
 pub fn with_mutant<R>(mutant: Option<Mutant>, f: impl FnOnce() -> R) -> R {
     struct Restore(Option<Mutant>);
     impl Drop for Restore {

@@ -35,6 +35,23 @@ pub enum StepOutcome {
 
 impl SimRing {
     /// Runs one kernel step. Only in [`Mode::Step`]; otherwise [`StepOutcome::Idle`].
+    ///
+    /// ```
+    /// use ring_core::abi::sq_flags;
+    /// use ring_core::opcode::Nop;
+    /// use ring_kernel_sim::{KernelStep, Mode, SimRing, StepOutcome};
+    ///
+    /// // An SQPOLL ring with no threads: the caller decides when the kernel thread runs.
+    /// let sim = SimRing::builder().entries(2).sqpoll().mode(Mode::Step).build().unwrap();
+    /// let mut q = sim.queues().unwrap();
+    /// assert_eq!(sim.step(KernelStep::SqpollSleep), StepOutcome::Asleep);
+    /// q.submission().push(&Nop::new().build().user_data(1)).unwrap();
+    /// // The thread sleeps, so the submit sees NEED_WAKEUP and enters with SQ_WAKEUP.
+    /// assert_ne!(q.submission().flags() & sq_flags::NEED_WAKEUP, 0);
+    /// q.submission().submit(&*sim).unwrap();
+    /// assert_eq!(sim.step(KernelStep::SqpollPoll), StepOutcome::Consumed(1));
+    /// assert_eq!(q.completion().peek().unwrap().user_data, 1);
+    /// ```
     pub fn step(&self, step: KernelStep) -> StepOutcome {
         if self.mode != Mode::Step {
             return StepOutcome::Idle;
