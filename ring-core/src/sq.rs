@@ -68,6 +68,10 @@ pub struct SqState {
     pub(crate) published: u32,
     /// `IORING_SETUP_*` flags of the ring.
     pub(crate) setup_flags: u32,
+    /// The kernel head as last loaded with Acquire (`Site::SqHeadAcquire`). The head only
+    /// moves forward, so slots this value shows free stay free; `acquire` reloads it only when
+    /// it shows the ring full, instead of loading the shared word for every entry.
+    pub(crate) head_seen: u32,
 }
 
 impl SqState {
@@ -83,7 +87,13 @@ impl SqState {
                 cell.with_mut(|p| unsafe { p.write(i as u32) });
             }
         }
-        SqState { sqe_tail: tail, published: tail, setup_flags }
+        // A head one ring behind the tail shows the ring full: the first acquire loads it.
+        SqState {
+            sqe_tail: tail,
+            published: tail,
+            setup_flags,
+            head_seen: tail.wrapping_sub(mem.entries),
+        }
     }
 }
 
@@ -208,8 +218,13 @@ impl<'a, B: Backend> SubmissionQueue<'a, B> {
     /// written ([`SqeSlot::write`]); dropping the slot unwritten leaves the queue unchanged.
     #[inline]
     pub fn acquire(&mut self) -> Result<SqeSlot<'_, 'a, B>, SqFull> {
-        if self.in_use(self.head_acquire()) >= self.mem.entries {
-            return Err(SqFull);
+        if self.in_use(self.st.head_seen) >= self.mem.entries {
+            // The head seen last shows no free slot: load the kernel's (Acquire, for the
+            // slot we are about to rewrite) and decide on that.
+            self.st.head_seen = self.head_acquire();
+            if self.in_use(self.st.head_seen) >= self.mem.entries {
+                return Err(SqFull);
+            }
         }
         Ok(SqeSlot { sq: self })
     }
@@ -239,10 +254,15 @@ impl<'a, B: Backend> SubmissionQueue<'a, B> {
     }
 
     /// Reserves up to `n` slots that are contiguous in the SQE array (up to the wrap), with
-    /// one head load for all of them. The batch may be shorter than `n`; see
+    /// at most one head load for all of them. The batch may be shorter than `n`; see
     /// [`SqeBatch::capacity`]. Entries pushed into the batch are reserved when it is dropped.
     pub fn acquire_batch(&mut self, n: u32) -> SqeBatch<'_, 'a, B> {
-        let free = self.mem.entries - self.in_use(self.head_acquire());
+        let mut free = self.mem.entries - self.in_use(self.st.head_seen);
+        if free < n {
+            // Fewer free than asked by the head seen last: the kernel may have consumed more.
+            self.st.head_seen = self.head_acquire();
+            free = self.mem.entries - self.in_use(self.st.head_seen);
+        }
         let to_wrap = self.mem.entries - (self.st.sqe_tail & self.mem.mask);
         let capacity = n.min(free).min(to_wrap);
         SqeBatch { sq: self, capacity, filled: 0 }

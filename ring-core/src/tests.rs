@@ -179,7 +179,15 @@ fn bogus_kernel_sq_head_never_frees_slots() {
     // A head far ahead of our tail (a corrupt or hostile kernel) counts as full.
     h.sq_head.store(1_000, Relaxed);
     assert_eq!(sq.space_left(), 0);
-    assert!(sq.push(&nop(2)).is_err());
+    // `push` goes on filling the slots that the head it acquired last showed free (they
+    // were free: the kernel had read them), and not one more: the bogus head is loaded once
+    // those run out, and counts as full.
+    for ud in 2..=4 {
+        sq.push(&nop(ud)).unwrap();
+    }
+    assert!(sq.push(&nop(5)).is_err());
+    assert!(sq.acquire_batch(4).capacity() == 0);
+    assert_eq!(sq.local_tail(), 14, "four entries reserved from 10, no slot handed out twice");
     assert!(sq.pending() <= 4);
 }
 
