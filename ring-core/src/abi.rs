@@ -309,6 +309,28 @@ pub struct Sqe {
     pub pad2: u64,
 }
 
+impl Sqe {
+    /// The all-zero SQE (`Default::default()` in a `const`: statically allocated rings and
+    /// builders start from it). Every field an opcode does not use must stay zero: most of the
+    /// kernel's `prep` functions reject stray values with `-EINVAL`.
+    pub const ZERO: Sqe = Sqe {
+        opcode: 0,
+        flags: 0,
+        ioprio: 0,
+        fd: 0,
+        off: 0,
+        addr: 0,
+        len: 0,
+        op_flags: 0,
+        user_data: 0,
+        buf_index: 0,
+        personality: 0,
+        file_index: 0,
+        addr3: 0,
+        pad2: 0,
+    };
+}
+
 /// `struct io_uring_cqe` (16 bytes).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -317,6 +339,11 @@ pub struct Cqe {
     /// The result: non-negative on success, `-errno` on failure.
     pub res: i32,
     pub flags: u32,
+}
+
+impl Cqe {
+    /// The all-zero CQE (`Default::default()` in a `const`).
+    pub const ZERO: Cqe = Cqe { user_data: 0, res: 0, flags: 0 };
 }
 
 /// A 32-byte CQE (`IORING_SETUP_CQE32`): a [`Cqe`] followed by two extra words.

@@ -214,24 +214,8 @@ pub const fn info(code: u8) -> Option<OpInfo> {
     None
 }
 
-/// An all-zero SQE: every field an opcode does not use must be zero (most `prep` functions
-/// of the kernel reject stray values with `-EINVAL`).
-const BLANK: Sqe = Sqe {
-    opcode: 0,
-    flags: 0,
-    ioprio: 0,
-    fd: 0,
-    off: 0,
-    addr: 0,
-    len: 0,
-    op_flags: 0,
-    user_data: 0,
-    buf_index: 0,
-    personality: 0,
-    file_index: 0,
-    addr3: 0,
-    pad2: 0,
-};
+/// An all-zero SQE ([`Sqe::ZERO`]): every field an opcode does not use must be zero.
+const BLANK: Sqe = Sqe::ZERO;
 
 // Field writers used by the table (`with(...)` entries). Each knows one union member of the
 // SQE or one encoding rule of the kernel's.
