@@ -625,8 +625,8 @@ impl<T: Target> Runner<'_, T> {
             }
             self.step_drain(op).map_err(|v| self.fail(None, Some(op), v))?;
         }
-        // Everything the kernel consumed has completed, and nothing more shows up.
-        let outstanding = self.model.ledger.outstanding();
+        // Everything written was consumed and has completed, and nothing more shows up.
+        let outstanding = self.model.ledger.unfinished();
         if self.checks.ledger && !outstanding.is_empty() {
             return Err(self.fail(None, None, Violation::Lost(outstanding)));
         }

@@ -179,9 +179,20 @@ impl Ledger {
         self.consumed
     }
 
-    /// Consumed entries whose CQE never arrived.
+    /// Consumed entries whose CQE never arrived. Entries the kernel never consumed are not
+    /// listed: see [`Ledger::unfinished`] for the end-of-run check.
     pub fn outstanding(&self) -> Vec<u64> {
         self.subs.iter().filter(|(_, e)| e.1 == State::Expected).map(|(&ud, _)| ud).collect()
+    }
+
+    /// Every entry written that has not finished: consumed without its CQE arriving, or
+    /// never consumed by the kernel at all. Empty after a complete drain.
+    pub fn unfinished(&self) -> Vec<u64> {
+        self.subs
+            .iter()
+            .filter(|(_, e)| matches!(e.1, State::Expected | State::Queued))
+            .map(|(&ud, _)| ud)
+            .collect()
     }
 
     /// Every entry written so far, with its state.
@@ -227,5 +238,8 @@ mod tests {
         assert_eq!(l.complete(cqe(1, 0)), Err(LedgerError::Duplicate(cqe(1, 0))));
         assert_eq!(l.complete(cqe(9, 0)), Err(LedgerError::Unknown(cqe(9, 0))));
         assert_eq!(l.outstanding(), vec![2]);
+        l.queued(sub(4, Kind::Nop, false));
+        assert_eq!(l.outstanding(), vec![2], "never consumed: not outstanding");
+        assert_eq!(l.unfinished(), vec![2, 4]);
     }
 }

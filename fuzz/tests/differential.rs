@@ -55,7 +55,10 @@ fn coop_taskrun_iowq_completion_is_posted_directly() {
         &mut || ring.borrow_mut().completion().ready(),
         &mut || ring.borrow_mut().submission().flags(),
     );
-    assert_eq!(kernel, (true, 0), "the kernel posts directly, no TASKRUN");
+    // Visible without entering: posted by the worker. The flags are not compared: once the
+    // CQE is posted, the worker's release of the request may queue task work of its own and
+    // set TASKRUN a moment later (seen once on a loaded machine), so they race with the read.
+    assert!(kernel.0, "the kernel posts directly (flags {:#x})", kernel.1);
 
     let sim = SimRing::builder().entries(4).setup_flags(flags).mode(Mode::Threads).build().unwrap();
     let threads = sim.start();
@@ -67,10 +70,10 @@ fn coop_taskrun_iowq_completion_is_posted_directly() {
             q.borrow_mut().submission().flags()
         });
     threads.join();
-    assert_eq!(
-        simulated,
-        kernel,
-        "the simulator holds it as task work (TASKRUN {:#x})",
+    assert!(
+        simulated.0,
+        "the simulator holds it as task work (flags {:#x}, TASKRUN is {:#x})",
+        simulated.1,
         sq_flags::TASKRUN
     );
 }
