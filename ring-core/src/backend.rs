@@ -42,6 +42,13 @@ pub unsafe trait SlotCell<T>: Sync {
 /// make [`fence`](Backend::fence) a fence of at least the requested strength, and return from
 /// [`ordering`](Backend::ordering) only orderings that [`Site::accepts`]. ring-core's memory
 /// safety (never reading a slot the kernel may be writing) rests on these.
+///
+/// Two methods exist for verification and must keep their defaults on any backend whose
+/// cells are real memory: [`ordering`](Backend::ordering) must not return anything weaker than
+/// [`Site::default_ordering`], and [`logic_fault`](Backend::logic_fault) must return `false`.
+/// Overriding either is sound only for a checking backend, whose cells detect and report the
+/// races the weakening or the bug allows instead of letting them happen (the simulator's
+/// backend under loom, where every cell is a loom `UnsafeCell`).
 pub unsafe trait Backend: Sized + 'static {
     /// The shared 32-bit word.
     type Word: Word;
@@ -66,8 +73,13 @@ pub unsafe trait Backend: Sized + 'static {
     /// A fence of the given strength. `Relaxed` means no fence.
     fn fence(order: Ordering);
 
-    /// A hint inside a spin or poll loop (`core::hint::spin_loop`, or a loom yield).
-    fn spin_hint();
+    /// A hint inside a spin or poll loop. ring-core itself never spins; this is for code
+    /// that is generic over the backend and polls (a kernel side, a runtime), so that under a
+    /// model checker the poll becomes a yield. The default is `core::hint::spin_loop`.
+    #[inline(always)]
+    fn spin_hint() {
+        core::hint::spin_loop();
+    }
 }
 
 /// Loads `word` with the ordering of `site`.
@@ -155,10 +167,5 @@ unsafe impl Backend for Native {
             // "no fence" because core::sync::atomic::fence(Relaxed) panics.
             core::sync::atomic::fence(order);
         }
-    }
-
-    #[inline(always)]
-    fn spin_hint() {
-        core::hint::spin_loop();
     }
 }

@@ -42,7 +42,7 @@ pub struct CqState {
 
 impl CqState {
     /// State for a CQ whose head currently holds `mem`'s head value.
-    pub fn new<B: Backend>(mem: &CqMemory<'_, B>) -> Self {
+    pub(crate) fn new<B: Backend>(mem: &CqMemory<'_, B>) -> Self {
         CqState { cached_tail: load::<B>(mem.head, Site::CqHeadLoad) }
     }
 }
@@ -97,8 +97,9 @@ impl CqEntry for Cqe32 {
 }
 
 impl<'a, B: Backend> CompletionQueue<'a, B> {
-    /// A view over `mem` with the private state `st`.
-    pub fn new(mem: &'a CqMemory<'a, B>, st: &'a mut CqState) -> Self {
+    /// A view over `mem` with the private state `st` (handed out by [`Queues`](crate::Queues),
+    /// which keeps one state per ring).
+    pub(crate) fn new(mem: &'a CqMemory<'a, B>, st: &'a mut CqState) -> Self {
         CompletionQueue { mem, st }
     }
 

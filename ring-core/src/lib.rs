@@ -73,6 +73,7 @@ pub mod memory;
 #[allow(unsafe_code)]
 pub mod opcode;
 pub mod probe;
+#[allow(unsafe_code)]
 pub mod queues;
 pub mod setup;
 pub mod site;

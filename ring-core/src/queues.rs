@@ -17,10 +17,19 @@ pub struct Queues<'a, B: Backend = Native> {
 }
 
 impl<'a, B: Backend> Queues<'a, B> {
-    /// Takes over the queues. The caller must be the ring's only user-side owner: the state
-    /// starts from the current tail (SQ) and head (CQ), and the SQ index array (if any) is
-    /// initialised to the identity.
-    pub fn new(sq_mem: SqMemory<'a, B>, cq_mem: CqMemory<'a, B>, setup_flags: u32) -> Self {
+    /// Takes over the user side of a ring. The state starts from the current tail (SQ) and
+    /// head (CQ), and the SQ index array (if any) is initialised to the identity.
+    ///
+    /// # Safety
+    ///
+    /// The caller must make this the ring's only user-side owner for as long as it lives: no
+    /// other `Queues` over the same memory may exist at the same time (they would write the
+    /// same SQE slots and array entries, and release the same CQ slots, without any
+    /// synchronisation between them: a data race). Creating a new one after the previous one
+    /// is dropped is fine. `Ring` and `ring_kernel_sim::SimRing::queues` uphold this for the
+    /// rings they own; an embedding crate that borrows its own memory must too, for example
+    /// by taking `&mut` of the memory for the lifetime `'a`.
+    pub unsafe fn new(sq_mem: SqMemory<'a, B>, cq_mem: CqMemory<'a, B>, setup_flags: u32) -> Self {
         let sq = SqState::new(&sq_mem, setup_flags);
         let cq = CqState::new(&cq_mem);
         Queues { sq_mem, cq_mem, sq, cq }

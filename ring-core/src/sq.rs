@@ -77,7 +77,7 @@ pub struct SqState {
 impl SqState {
     /// State for a ring whose shared tail currently holds `mem`'s tail value. Writes the
     /// identity mapping into the index array (if any): position `i` submits SQE `i`.
-    pub fn new<B: Backend>(mem: &SqMemory<'_, B>, setup_flags: u32) -> Self {
+    pub(crate) fn new<B: Backend>(mem: &SqMemory<'_, B>, setup_flags: u32) -> Self {
         let tail = load::<B>(mem.tail, Site::SqTailInit);
         if let Some(array) = mem.array {
             for (i, cell) in array.iter().enumerate() {
@@ -114,8 +114,9 @@ pub struct SubmissionQueue<'a, B: Backend = Native> {
 }
 
 impl<'a, B: Backend> SubmissionQueue<'a, B> {
-    /// A view over `mem` with the private state `st`.
-    pub fn new(mem: &'a SqMemory<'a, B>, st: &'a mut SqState) -> Self {
+    /// A view over `mem` with the private state `st` (handed out by [`Queues`](crate::Queues),
+    /// which keeps one state per ring).
+    pub(crate) fn new(mem: &'a SqMemory<'a, B>, st: &'a mut SqState) -> Self {
         SubmissionQueue { mem, st }
     }
 

@@ -93,7 +93,8 @@ impl Heap {
     }
 
     fn queues(&self, setup_flags: u32) -> Queues<'_, Native> {
-        Queues::new(self.sq_mem(true).unwrap(), self.cq_mem().unwrap(), setup_flags)
+        // SAFETY: the tests are single-threaded and use one `Queues` of a `Heap` at a time.
+        unsafe { Queues::new(self.sq_mem(true).unwrap(), self.cq_mem().unwrap(), setup_flags) }
     }
 
     /// Kernel: consume `n` SQEs from the head, returning their user_data (via the array).

@@ -93,6 +93,7 @@ unsafe impl<T: Send> Sync for SimCell<T> {}
 // is valid while `&self` lives.
 unsafe impl<T: Copy + Send + 'static> SlotCell<T> for SimCell<T> {
     #[inline]
+    #[track_caller]
     fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
         #[cfg(loom)]
         return self.inner.with(f);
@@ -100,6 +101,7 @@ unsafe impl<T: Copy + Send + 'static> SlotCell<T> for SimCell<T> {
         return f(self.inner.get());
     }
     #[inline]
+    #[track_caller]
     fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
         #[cfg(loom)]
         return self.inner.with_mut(f);

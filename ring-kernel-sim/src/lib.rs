@@ -53,6 +53,7 @@ mod enter;
 mod iowq;
 mod memory;
 mod mutation;
+#[allow(unsafe_code)]
 mod ring;
 mod sqpoll;
 mod step;

@@ -304,7 +304,9 @@ impl SimRing {
         }
         let sq = self.mem.sq_memory().map_err(SimError::Layout)?;
         let cq = self.mem.cq_memory().map_err(SimError::Layout)?;
-        Ok(Queues::new(sq, cq, self.flags))
+        // SAFETY: `user_taken` (swapped above) lets this happen once per ring, so the returned
+        // `Queues` is the ring's only user-side owner.
+        Ok(unsafe { Queues::new(sq, cq, self.flags) })
     }
 
     /// The geometry the setup produced.

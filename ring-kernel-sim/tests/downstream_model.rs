@@ -12,8 +12,10 @@ use ring_core::{Backend, Errno, Kernel, Queues};
 use ring_kernel_sim::{Idle, SimRing};
 
 /// The code under test: a runtime's "submit n operations and collect their results" loop.
-/// It is generic over the backend and the kernel, so the same function runs on a real
-/// `ring_core::Ring` (through its queues and `Submitter`) and here, against the simulator.
+/// It is generic over the backend and the kernel, so the same function runs here, against
+/// the simulator, and over any other `Queues` (an embedder's own ring memory and kernel). On a
+/// real `ring_core::Ring`, which lends its two views through `split()`, write the loop over a
+/// `SubmissionQueue` and a `CompletionQueue` instead (examples/downstream does).
 fn submit_and_collect<B: Backend, K: Kernel>(
     q: &mut Queues<'_, B>,
     kernel: &K,
@@ -46,6 +48,10 @@ fn submit_and_collect<B: Backend, K: Kernel>(
 fn submit_and_collect_never_loses_or_repeats_a_completion() {
     let mut builder = loom::model::Builder::new();
     builder.preemption_bound = Some(2);
+    // `Builder::new` reads LOOM_MAX_DURATION / LOOM_MAX_PERMUTATIONS from the environment; a
+    // run cut short by either is not coverage, so the model ignores them.
+    builder.max_duration = None;
+    builder.max_permutations = None;
     builder.check(|| {
         // A 2-entry SQPOLL ring whose kernel thread sleeps after one empty poll: loom explores
         // every interleaving of its sleep with our submissions.

@@ -44,6 +44,7 @@ mod backend;
 mod driver;
 #[allow(unsafe_code)]
 mod loopback;
+#[allow(unsafe_code)]
 mod memory;
 #[allow(unsafe_code)]
 mod metered;

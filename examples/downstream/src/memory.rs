@@ -169,7 +169,10 @@ impl<const SQ: usize, const CQ: usize> RingMem<SQ, CQ> {
             },
             flags,
         );
-        Ok((Queues::new(sq, cq, flags), kernel))
+        // SAFETY: `&mut self` is held for `'_`, the lifetime of the returned queues, so no
+        // other `Queues` over this memory can exist while they do.
+        let queues = unsafe { Queues::new(sq, cq, flags) };
+        Ok((queues, kernel))
     }
 }
 

@@ -127,7 +127,10 @@ impl Ring {
             // Optional: kernels before 5.18 lack it, and a thread has 16 slots at most.
             let _ = submitter.register_ring_fd();
         }
-        Ok(Ring { queues: Queues::new(sq, cq, params.flags), submitter, params, backing })
+        // SAFETY: the mapping was created just above and belongs to this `Ring` alone; the
+        // `Queues` is its only user-side owner (views are lent out through `&mut self`).
+        let queues = unsafe { Queues::new(sq, cq, params.flags) };
+        Ok(Ring { queues, submitter, params, backing })
     }
 
     /// The submission queue.

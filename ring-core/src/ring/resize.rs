@@ -133,7 +133,10 @@ impl Ring {
         };
         let (sq, cq) = mapping::views(&params, &backing).map_err(|e| RingError::Remap(e.into()))?;
         // Old views first, then the old memory.
-        self.queues = Queues::new(sq, cq, flags);
+        // SAFETY: the new mapping belongs to this `Ring` alone and the assignment drops the
+        // old `Queues` (over the old memory) as the new one takes over; `&mut self` excludes
+        // any view lent out earlier.
+        self.queues = unsafe { Queues::new(sq, cq, flags) };
         self.backing = backing;
         self.params = params;
         Ok(())
