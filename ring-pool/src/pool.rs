@@ -261,6 +261,8 @@ pub struct PoolStats {
     pub delivered_by_submitters: u64,
     /// Times a reaper blocked in the kernel.
     pub reaper_waits: u64,
+    /// Times a reaper went idle because no caller was asleep waiting for a delivery.
+    pub reaper_idle_waits: u64,
     /// Completions that matched no operation (always 0 unless the kernel misbehaves).
     pub stray: u64,
     /// Reaper waits that failed and were retried.
@@ -567,6 +569,7 @@ impl<D: Driver> Pool<D> {
             s.delivered += r.reaper_stats.by_reaper.get() + by_submitters;
             s.delivered_by_submitters += by_submitters;
             s.reaper_waits += r.reaper_stats.waits.get();
+            s.reaper_idle_waits += r.reaper_stats.idle_waits.get();
             s.stray += r.reaper_stats.stray.get();
             s.wait_errors += r.reaper_stats.wait_errors.get();
         }

@@ -8,13 +8,25 @@
 //!
 //! Two kinds of thread reap:
 //! - the **reaper**, one thread per ring, which blocks in `enter(GETEVENTS, min_complete =
-//!   1)` (without the lock) whenever the CQ is empty, so every completion is delivered even
-//!   when nobody else is around;
+//!   1)` (without the lock) whenever the CQ is empty **and some thread sleeps waiting for a
+//!   delivery** (an owner parked on its slot, or `close`), so every completion is delivered
+//!   even when nobody else is around. While nobody sleeps it is idle on a futex instead: the
+//!   kernel wakes every `GETEVENTS` waiter for each completion it posts, including the ones
+//!   a submitter is about to reap itself, and on page-cache reads that woke (and switched to)
+//!   the reaper for nothing;
 //! - a **submitter**, right after its enter, if the lock is free (`try_lock`): an operation
 //!   the kernel completed inline (a page-cache read, a NOP) is then delivered without waking
 //!   the reaper's thread or sleeping on the slot, which saves two context switches. A
 //!   submitter never reaps once the ring is closing, and never consumes the wake NOP, so the
 //!   reaper sees it and every completion after it.
+//!
+//! The hand-off between a sleeping owner and an idle reaper is a store-buffering handshake:
+//! the owner increments the ring's `sleepers`, `fence(SeqCst)`, reads `reaper_idle` (and if
+//! it is set, clears it and wakes the reaper); the reaper sets `reaper_idle`,
+//! `fence(SeqCst)`, re-reads `sleepers` and sleeps only if it is still zero. With a fence on
+//! each side one of them sees the other's write, so an owner never sleeps while the reaper
+//! idles. `sleepers` goes down only after the owner woke; a stale non-zero count only keeps
+//! the reaper in the kernel until the next completion.
 //!
 //! The reaper exits when it has seen the ring's wake NOP (pushed by `close`, after which no
 //! operation is accepted) and as many completions have been delivered as operations were
@@ -28,7 +40,9 @@ use ring_core::{CompletionQueue, Enter, Errno, Kernel};
 use crate::driver::Driver;
 use crate::ring::RingCore;
 use crate::slot::WAKE_BIT;
-use crate::sync::{back_off, lock, thread, Counter};
+use core::sync::atomic::Ordering::{Relaxed, SeqCst};
+
+use crate::sync::{back_off, fence, lock, thread, Counter};
 
 /// CQEs taken per batch.
 const BATCH: usize = 32;
@@ -59,6 +73,8 @@ pub(crate) struct ReaperStats {
     pub(crate) by_submitters: Counter,
     /// Blocking waits of the reaper in the kernel.
     pub(crate) waits: Counter,
+    /// Times the reaper went idle (nobody sleeping for a delivery).
+    pub(crate) idle_waits: Counter,
     /// Completions that matched no operation in flight.
     pub(crate) stray: Counter,
     /// Waits that failed (and were retried).
@@ -123,6 +139,33 @@ pub(crate) fn spawn<D: Driver>(
         .map_err(|e| Errno(e.raw_os_error().unwrap_or(Errno::EAGAIN.0)))
 }
 
+/// If no thread sleeps waiting for a delivery, sleeps until one announces itself and
+/// returns true (the caller reaps again); returns false at once if one does.
+///
+/// Without this the reaper would wait in the kernel all the time, and the kernel wakes it
+/// for every completion posted, including those a submitter reaps itself right after its
+/// enter: two context switches per inline operation for nothing.
+fn idle<D: Driver>(core: &RingCore<D>) -> bool {
+    // Relaxed: a first look; the decision is taken after the fence below.
+    if core.sleepers.load(Relaxed) != 0 {
+        return false;
+    }
+    // Relaxed: ordered by the fence below.
+    core.reaper_idle.atomic().store(1, Relaxed);
+    // ORDERING: SeqCst fence between our `reaper_idle` store and our re-read of `sleepers`;
+    // pairs with the fence in `RingCore::add_sleeper` between a sleeper's increment and its
+    // read of `reaper_idle`. Either we see the sleeper, or it sees us idle and wakes us.
+    fence(SeqCst);
+    // Relaxed: ordered by the fence above.
+    if core.sleepers.load(Relaxed) == 0 {
+        core.reaper_stats.idle_waits.add(1);
+        core.reaper_idle.wait(1);
+    }
+    // Relaxed: only we set it to 1; a sleeper's store of 0 and ours agree.
+    core.reaper_idle.atomic().store(0, Relaxed);
+    true
+}
+
 fn run<D: Driver>(core: &RingCore<D>) {
     let mut attempt = 0;
     loop {
@@ -134,6 +177,9 @@ fn run<D: Driver>(core: &RingCore<D>) {
             if side.wake_seen && lock(&core.side).ops == side.delivered {
                 return;
             }
+        }
+        if idle(core) {
+            continue;
         }
         // The CQ was empty when we looked. Wait for a completion without the lock, so that
         // submitters can reap meanwhile; the kernel returns at once if one was posted since.

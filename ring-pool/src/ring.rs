@@ -38,8 +38,8 @@ use crate::driver::{Driver, OwnedSplit, Owner};
 use crate::reaper::{self, CqSide, ReaperStats};
 use crate::slot::{Slots, Ticket, WAKE_BIT};
 use crate::sync::{
-    back_off, fence, lock, thread, try_lock, wait, AtomicU32, AtomicU64, Condvar, Counter, Mutex,
-    MutexGuard,
+    back_off, fence, lock, thread, try_lock, wait, AtomicU32, AtomicU64, Condvar, Counter,
+    FutexWord, Mutex, MutexGuard,
 };
 
 /// The ring no longer takes operations (the pool shut down, or a resize retired it).
@@ -80,6 +80,12 @@ pub(crate) struct RingCore<D: Driver> {
     slot_waiters: AtomicU32,
     /// SQEs the kernel reported consumed (the combining count; only ever an underestimate).
     consumed: AtomicU64,
+    /// Owners asleep (or about to sleep) on their slot, plus one once `close` began: while
+    /// it is non-zero the reaper waits in the kernel for completions (the handshake with
+    /// `reaper_idle`, see `reaper.rs`).
+    pub(crate) sleepers: AtomicU32,
+    /// 1 while the reaper is idle (no sleeper to reap for) and sleeps on this word, else 0.
+    pub(crate) reaper_idle: FutexWord,
     pub(crate) slots: Slots,
     pub(crate) kernel: &'static D::Kernel,
     sq_entries: u32,
@@ -122,6 +128,8 @@ impl<D: Driver> RingCore<D> {
             slot_cv: Condvar::new(),
             slot_waiters: AtomicU32::new(0),
             consumed: AtomicU64::new(0),
+            sleepers: AtomicU32::new(0),
+            reaper_idle: FutexWord::new(0),
             slots: Slots::new(n),
             kernel,
             sq_entries,
@@ -293,7 +301,12 @@ impl<D: Driver> RingCore<D> {
 
     /// Waits for the operation `t`, returns its result and gives its slot back.
     pub(crate) fn finish(&self, t: Ticket) -> i32 {
-        let res = self.slots.wait(t, self.spin);
+        let (res, slept) = self.slots.wait(t, self.spin, || self.add_sleeper());
+        if slept {
+            // Relaxed: a count; a stale non-zero value only keeps the reaper waiting in the
+            // kernel a while longer (until the next completion), never asleep while needed.
+            self.sleepers.fetch_sub(1, Relaxed);
+        }
         self.slots.release(t);
         // ORDERING: SeqCst fence between the push in `release` and the read of
         // `slot_waiters`; pairs with the fence in `take_slot` (a store-buffering handshake:
@@ -308,6 +321,25 @@ impl<D: Driver> RingCore<D> {
         res
     }
 
+    /// Announces a thread that will sleep until the reaper delivers to it (an owner about to
+    /// park, or `close`), waking the reaper if it is idle.
+    fn add_sleeper(&self) {
+        // Relaxed: ordered by the fence below.
+        self.sleepers.fetch_add(1, Relaxed);
+        // ORDERING: SeqCst fence between our `sleepers` increment and our read of
+        // `reaper_idle`; pairs with the reaper's fence between its `reaper_idle` store and its
+        // re-read of `sleepers` (reaper.rs, `idle`). A store-buffering handshake: either the
+        // reaper sees our increment and stays in the kernel, or we see it idle and wake it.
+        fence(SeqCst);
+        // Relaxed: ordered by the fence above.
+        if self.reaper_idle.atomic().load(Relaxed) != 0 {
+            // Relaxed: the reaper re-reads `sleepers` after waking; the futex (or, under
+            // loom, its mutex) orders this store before the reaper's next check of the word.
+            self.reaper_idle.atomic().store(0, Relaxed);
+            self.reaper_idle.wake();
+        }
+    }
+
     /// Refuses new operations, stops the reaper once every operation in flight has been
     /// delivered, and joins it. Idempotent; a second caller waits for the first's join.
     pub(crate) fn close(&self) {
@@ -315,6 +347,9 @@ impl<D: Driver> RingCore<D> {
         let Some(handle) = reaper.take() else { return };
         // From now on only the reaper reaps, so it sees the wake NOP and everything after.
         lock(&self.cq).closing = true;
+        // The reaper must wait for the wake NOP even if no owner sleeps: count us as a
+        // sleeper for good.
+        self.add_sleeper();
         let mut side = lock(&self.side);
         side.closed = true;
         // Submitters waiting for a slot wake up and give up with `Closed`; from now on only

@@ -151,9 +151,11 @@ impl Slots {
         Ok(())
     }
 
-    /// The owner waits until its operation completed and returns the result. Spins `spin`
-    /// times before sleeping on the slot's state word.
-    pub(crate) fn wait(&self, t: Ticket, spin: u32) -> i32 {
+    /// The owner waits until its operation completed and returns the result and whether it
+    /// called `before_sleep`. Spins `spin` times, then, if the result is still pending, calls
+    /// `before_sleep` once (the ring announces a sleeper to its reaper there) and sleeps on the
+    /// slot's state word.
+    pub(crate) fn wait(&self, t: Ticket, spin: u32, before_sleep: impl FnOnce()) -> (i32, bool) {
         let slot = &self.slots[t.idx as usize];
         let s = slot.state.atomic();
         let done = state(t.gen, DONE);
@@ -163,10 +165,11 @@ impl Slots {
             // ORDERING: Acquire pairs with the reaper's Release swap to `done` in `complete`:
             // its result write is visible below.
             if s.load(Acquire) == done {
-                return self.read_result(slot);
+                return (self.read_result(slot), false);
             }
             spin_hint();
         }
+        let mut before_sleep = Some(before_sleep);
         loop {
             // ORDERING: as above.
             let cur = s.load(Acquire);
@@ -174,6 +177,10 @@ impl Slots {
                 break;
             }
             if cur == pending {
+                if let Some(f) = before_sleep.take() {
+                    f();
+                    continue;
+                }
                 // Relaxed on success: parking publishes nothing (the reaper only decides to
                 // wake us). ORDERING: Acquire on failure, which can only mean `done`: pairs
                 // with the reaper's Release swap, as above.
@@ -183,7 +190,7 @@ impl Slots {
             }
             slot.state.wait(parked);
         }
-        self.read_result(slot)
+        (self.read_result(slot), before_sleep.is_none())
     }
 
     fn read_result(&self, slot: &Slot) -> i32 {
@@ -268,7 +275,7 @@ mod tests {
         assert_eq!(slots.complete(Ticket { idx: 2, gen: 0 }.user_data(), 9), Err(Stray));
         slots.complete(t.user_data(), 42).unwrap();
         assert_eq!(slots.complete(t.user_data(), 43), Err(Stray), "delivered twice");
-        assert_eq!(slots.wait(t, 0), 42);
+        assert_eq!(slots.wait(t, 0, || ()).0, 42);
         slots.release(t);
         let mut free = Vec::new();
         slots.take_returned(&mut free);
@@ -284,7 +291,7 @@ mod tests {
         slots.slots[0].state.atomic().store(state(GEN_MASK, FREE), Relaxed);
         let t = slots.begin(0);
         slots.complete(t.user_data(), 0).unwrap();
-        slots.wait(t, 0);
+        slots.wait(t, 0, || ());
         slots.release(t);
         let mut free = Vec::new();
         slots.take_returned(&mut free);
@@ -296,7 +303,7 @@ mod tests {
         let slots = std::sync::Arc::new(Slots::new(1));
         let t = slots.begin(0);
         let s2 = std::sync::Arc::clone(&slots);
-        let waiter = std::thread::spawn(move || s2.wait(t, 0));
+        let waiter = std::thread::spawn(move || s2.wait(t, 0, || ()).0);
         std::thread::sleep(std::time::Duration::from_millis(20));
         slots.complete(t.user_data(), -5).unwrap();
         assert_eq!(waiter.join().unwrap(), -5);
@@ -314,7 +321,7 @@ mod tests {
                 std::thread::spawn(move || {
                     for t in c {
                         s.complete(t.user_data(), t.idx as i32).unwrap();
-                        assert_eq!(s.wait(t, 0), t.idx as i32);
+                        assert_eq!(s.wait(t, 0, || ()).0, t.idx as i32);
                         s.release(t);
                     }
                 })

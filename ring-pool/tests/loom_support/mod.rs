@@ -23,21 +23,22 @@ pub fn model(name: &str, f: impl Fn() + Sync + Send + 'static) {
             "build the models with RUSTFLAGS=\"--cfg loom --cfg crossbeam_loom\" (docs/pool.md)"
         );
     }
-    static RUNS: AtomicUsize = AtomicUsize::new(0);
-    RUNS.store(0, Ordering::Relaxed);
+    // Per model, not a static: the models of one test binary run on parallel test threads.
+    let runs = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&runs);
     let mut b = loom::model::Builder::new();
     b.preemption_bound = Some(bound());
     b.max_duration = None;
     b.max_permutations = None;
     let start = Instant::now();
     b.check(move || {
-        RUNS.fetch_add(1, Ordering::Relaxed);
+        counter.fetch_add(1, Ordering::Relaxed);
         f();
     });
     println!(
         "MODEL {name}: bound {} | {} iterations | {:.1} s",
         bound(),
-        RUNS.load(Ordering::Relaxed),
+        runs.load(Ordering::Relaxed),
         start.elapsed().as_secs_f64()
     );
 }
