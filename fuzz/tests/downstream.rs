@@ -31,6 +31,10 @@ struct CountingKernel<'k, K: Kernel> {
 }
 
 impl<K: Kernel> Kernel for CountingKernel<'_, K> {
+    fn validate(&self, args: &Enter<'_>) -> Result<(), Errno> {
+        self.inner.validate(args)
+    }
+
     fn enter(&self, args: Enter<'_>) -> Result<u32, Errno> {
         loop {
             self.enters.set(self.enters.get() + 1);

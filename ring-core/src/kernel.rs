@@ -47,11 +47,12 @@ pub trait Kernel {
     /// Checks, before anything is published, that this kernel can take an enter call with
     /// these arguments (for example that it supports the extended wait argument). The submit
     /// path calls it before storing the SQ tail, so a refused call leaves the entries
-    /// unpublished and the caller's to keep or discard (H15). The default accepts everything.
-    fn validate(&self, args: &Enter<'_>) -> Result<(), Errno> {
-        let _ = args;
-        Ok(())
-    }
+    /// unpublished and the caller's to keep or discard (H15).
+    ///
+    /// There is no default: a kernel that takes every argument says so with `Ok(())`, and a
+    /// wrapper around another kernel must forward the call (a wrapper that forgot to would
+    /// accept what the wrapped kernel refuses after the entries were published).
+    fn validate(&self, args: &Enter<'_>) -> Result<(), Errno>;
 
     /// `io_uring_register(2)`.
     ///

@@ -19,6 +19,14 @@ use ring_core::{Enter, EnterArg, Errno, Kernel, Ring};
 struct RawFd(i32);
 
 impl Kernel for RawFd {
+    fn validate(&self, args: &Enter<'_>) -> Result<(), Errno> {
+        // Refused before anything is published, rather than asserted in `enter`.
+        match args.arg {
+            EnterArg::None => Ok(()),
+            EnterArg::Wait { .. } => Err(Errno::EOPNOTSUPP),
+        }
+    }
+
     fn enter(&self, args: Enter<'_>) -> Result<u32, Errno> {
         assert!(matches!(args.arg, EnterArg::None), "RawFd passes no extended argument");
         // SAFETY: no argument pointer (null, size 0), so the kernel reads no user memory
