@@ -179,6 +179,22 @@ impl<'a, B: Backend> CompletionQueue<'a, B> {
 
     /// Iterates over the completions ready now (bounded by one tail snapshot), without
     /// consuming them. Call [`advance`](Self::advance) afterwards.
+    ///
+    /// ```
+    /// # #[cfg(feature = "linux")] {
+    /// use ring_core::{opcode::Nop, Ring};
+    /// let mut ring = Ring::new(8)?;
+    /// ring.submission().push(&Nop::new().build().user_data(1))?;
+    /// ring.submission().push(&Nop::new().build().user_data(2))?;
+    /// ring.submit_and_wait(2)?;
+    /// let mut cq = ring.completion();
+    /// let n = cq.batch().filter(|cqe| cqe.res >= 0).count() as u32;
+    /// cq.advance(n)?; // nothing is released until here
+    /// // Releasing more than is ready is refused, and changes nothing.
+    /// assert!(cq.advance(1).is_err());
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn batch(&mut self) -> CqBatch<'_, 'a, B> {
         let head = self.head();
         let tail = self.refresh_tail();
@@ -188,6 +204,22 @@ impl<'a, B: Backend> CompletionQueue<'a, B> {
 
     /// Calls `f` for up to `max` ready completions (one tail snapshot), then releases them
     /// with one head store. Returns how many were handled.
+    ///
+    /// ```
+    /// # #[cfg(feature = "linux")] {
+    /// use ring_core::{opcode::Nop, Ring};
+    /// let mut ring = Ring::new(8)?;
+    /// for ud in 0..3 {
+    ///     ring.submission().push(&Nop::new().build().user_data(ud))?;
+    /// }
+    /// ring.submit_and_wait(3)?;
+    /// let mut seen = Vec::new();
+    /// let n = ring.completion().reap(u32::MAX, |cqe| seen.push(cqe.user_data));
+    /// assert_eq!((n, seen), (3, vec![0, 1, 2]));
+    /// assert_eq!(ring.completion().ready(), 0); // released with one head store
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[inline]
     pub fn reap(&mut self, max: u32, mut f: impl FnMut(Cqe)) -> u32 {
         let head = self.head();

@@ -217,6 +217,20 @@ impl<'a, B: Backend> SubmissionQueue<'a, B> {
 
     /// Reserves one slot, or reports [`SqFull`]. Nothing is reserved until the slot is
     /// written ([`SqeSlot::write`]); dropping the slot unwritten leaves the queue unchanged.
+    ///
+    /// ```
+    /// # #[cfg(feature = "linux")] {
+    /// use ring_core::{opcode::Nop, Ring};
+    /// let mut ring = Ring::new(2)?;
+    /// let (mut sq, _cq, kernel) = ring.split();
+    /// sq.push(&Nop::new().build())?;
+    /// sq.push(&Nop::new().build())?;
+    /// assert!(sq.acquire().is_err()); // full: nothing was overwritten
+    /// sq.submit(kernel)?; // the kernel consumes both
+    /// assert!(sq.acquire().is_ok());
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[inline]
     pub fn acquire(&mut self) -> Result<SqeSlot<'_, 'a, B>, SqFull> {
         if self.in_use(self.st.head_seen) >= self.mem.entries {
@@ -257,6 +271,21 @@ impl<'a, B: Backend> SubmissionQueue<'a, B> {
     /// Reserves up to `n` slots that are contiguous in the SQE array (up to the wrap), with
     /// at most one head load for all of them. The batch may be shorter than `n`; see
     /// [`SqeBatch::capacity`]. Entries pushed into the batch are reserved when it is dropped.
+    ///
+    /// ```
+    /// # #[cfg(feature = "linux")] {
+    /// use ring_core::{opcode::Nop, Ring};
+    /// let mut ring = Ring::new(8)?;
+    /// let mut sq = ring.submission();
+    /// let mut batch = sq.acquire_batch(5);
+    /// for ud in 0..batch.capacity() {
+    ///     batch.push(&Nop::new().build().user_data(u64::from(ud)))?;
+    /// }
+    /// drop(batch);
+    /// assert_eq!(sq.unpublished(), 5);
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn acquire_batch(&mut self, n: u32) -> SqeBatch<'_, 'a, B> {
         let mut free = self.mem.entries - self.in_use(self.st.head_seen);
         if free < n {

@@ -145,7 +145,19 @@ impl Ring {
         self.queues.completion()
     }
 
-    /// Both queues and the kernel handle, borrowed at once.
+    /// Both queues and the kernel handle, borrowed at once: the shape of a loop that
+    /// submits and reaps without going back through the ring.
+    ///
+    /// ```
+    /// use ring_core::{opcode::Nop, Ring};
+    /// let mut ring = Ring::new(8)?;
+    /// let (mut sq, mut cq, kernel) = ring.split();
+    /// sq.push(&Nop::new().build().user_data(9))?;
+    /// sq.submit_and_wait(kernel, 1)?;
+    /// assert_eq!(cq.peek().map(|c| c.user_data), Some(9));
+    /// cq.advance(1)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[inline]
     pub fn split(&mut self) -> (SubmissionQueue<'_>, CompletionQueue<'_>, &Submitter) {
         let (sq, cq) = self.queues.split();
@@ -229,6 +241,15 @@ impl Ring {
     }
 
     /// Waits for at least `n` completions or `timeout` (`Err(ETIME)` with none ready).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use ring_core::{Errno, Ring};
+    /// let mut ring = Ring::new(4)?;
+    /// // Nothing was submitted: the wait ends with ETIME, not a hang.
+    /// assert_eq!(ring.wait_timeout(1, Duration::from_millis(5)), Err(Errno::ETIME));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn wait_timeout(&mut self, n: u32, timeout: Duration) -> Result<u32, Errno> {
         let ts = timespec(timeout);
         let arg = EnterArg::Wait { timeout: Some(&ts), min_wait_usec: 0 };
