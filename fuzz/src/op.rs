@@ -147,6 +147,18 @@ pub enum KernelOp {
     CompleteWorker(u8),
 }
 
+impl KernelOp {
+    /// The simulator's step for this operation (step mode).
+    pub fn sim_step(self) -> ring_kernel_sim::KernelStep {
+        use ring_kernel_sim::KernelStep;
+        match self {
+            KernelOp::Consume => KernelStep::SqpollPoll,
+            KernelOp::Sleep => KernelStep::SqpollSleep,
+            KernelOp::CompleteWorker(i) => KernelStep::CompleteWorker(usize::from(i)),
+        }
+    }
+}
+
 impl fmt::Debug for KernelOp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -3,7 +3,7 @@
 //! ([`with_sim`], [`with_real`]) because the queues borrow the ring.
 
 use ring_core::{Backend, CompletionQueue, Kernel, Ring, SubmissionQueue};
-use ring_kernel_sim::{KernelStep, Mode, Sim, SimQueues, SimRing, SimStats, StepOutcome};
+use ring_kernel_sim::{Mode, Sim, SimQueues, SimRing, SimStats, StepOutcome};
 
 use crate::cfg::RingCfg;
 use crate::model::Timing;
@@ -72,11 +72,7 @@ impl Target for SimTarget<'_> {
         if self.mode != Mode::Step {
             return None;
         }
-        Some(self.sim.step(match k {
-            KernelOp::Consume => KernelStep::SqpollPoll,
-            KernelOp::Sleep => KernelStep::SqpollSleep,
-            KernelOp::CompleteWorker(i) => KernelStep::CompleteWorker(usize::from(i)),
-        }))
+        Some(self.sim.step(k.sim_step()))
     }
 
     fn sim_stats(&self) -> Option<SimStats> {

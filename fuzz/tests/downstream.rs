@@ -92,11 +92,7 @@ impl<'a> Target for Downstream<'a> {
         (sq, cq, &self.kernel)
     }
     fn kernel_step(&mut self, k: fuzz::KernelOp) -> Option<StepOutcome> {
-        Some(self.sim.step(match k {
-            fuzz::KernelOp::Consume => KernelStep::SqpollPoll,
-            fuzz::KernelOp::Sleep => KernelStep::SqpollSleep,
-            fuzz::KernelOp::CompleteWorker(i) => KernelStep::CompleteWorker(usize::from(i)),
-        }))
+        Some(self.sim.step(k.sim_step()))
     }
     fn name(&self) -> &'static str {
         "downstream"

@@ -24,7 +24,7 @@ use fuzz::{Flags, KernelOp, Ledger, Op, RingCfg, Sub, Target, Timing};
 use proptest::prelude::*;
 use ring_core::abi::{setup, Cqe};
 use ring_core::{Backend, CompletionQueue, Kernel, Queues, SubmissionQueue};
-use ring_kernel_sim::{KernelStep, Mode, Sim, SimRing, StepOutcome};
+use ring_kernel_sim::{Mode, Sim, SimRing, StepOutcome};
 
 // ---- 1. a fuzz::Target whose kernel goes through this crate's Metered wrapper ----
 
@@ -53,11 +53,7 @@ impl<'a> Target for MeteredSim<'a> {
     }
 
     fn kernel_step(&mut self, k: KernelOp) -> Option<StepOutcome> {
-        Some(self.sim.step(match k {
-            KernelOp::Consume => KernelStep::SqpollPoll,
-            KernelOp::Sleep => KernelStep::SqpollSleep,
-            KernelOp::CompleteWorker(i) => KernelStep::CompleteWorker(usize::from(i)),
-        }))
+        Some(self.sim.step(k.sim_step()))
     }
 
     fn sim_stats(&self) -> Option<ring_kernel_sim::SimStats> {
