@@ -154,6 +154,18 @@ impl<'a, B: Backend> SubmissionQueue<'a, B> {
         }
     }
 
+    /// Free slots by the head seen last, reloaded (Acquire, for the slots about to be
+    /// rewritten) only when that shows fewer than `want`: the kernel may have consumed more.
+    #[inline]
+    fn free_for(&mut self, want: u32) -> u32 {
+        let free = self.mem.entries - self.in_use(self.st.head_seen);
+        if free >= want {
+            return free;
+        }
+        self.st.head_seen = self.head_acquire();
+        self.mem.entries - self.in_use(self.st.head_seen)
+    }
+
     /// Free slots: `entries - (local tail - kernel head)`.
     #[inline]
     pub fn space_left(&self) -> u32 {
@@ -233,13 +245,8 @@ impl<'a, B: Backend> SubmissionQueue<'a, B> {
     /// ```
     #[inline]
     pub fn acquire(&mut self) -> Result<SqeSlot<'_, 'a, B>, SqFull> {
-        if self.in_use(self.st.head_seen) >= self.mem.entries {
-            // The head seen last shows no free slot: load the kernel's (Acquire, for the
-            // slot we are about to rewrite) and decide on that.
-            self.st.head_seen = self.head_acquire();
-            if self.in_use(self.st.head_seen) >= self.mem.entries {
-                return Err(SqFull);
-            }
+        if self.free_for(1) == 0 {
+            return Err(SqFull);
         }
         Ok(SqeSlot { sq: self })
     }
@@ -287,12 +294,7 @@ impl<'a, B: Backend> SubmissionQueue<'a, B> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn acquire_batch(&mut self, n: u32) -> SqeBatch<'_, 'a, B> {
-        let mut free = self.mem.entries - self.in_use(self.st.head_seen);
-        if free < n {
-            // Fewer free than asked by the head seen last: the kernel may have consumed more.
-            self.st.head_seen = self.head_acquire();
-            free = self.mem.entries - self.in_use(self.st.head_seen);
-        }
+        let free = self.free_for(n);
         let to_wrap = self.mem.entries - (self.st.sqe_tail & self.mem.mask);
         let capacity = n.min(free).min(to_wrap);
         SqeBatch { sq: self, capacity, filled: 0 }
