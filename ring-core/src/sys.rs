@@ -48,14 +48,14 @@ pub(crate) fn enter(
     #[cfg(target_arch = "x86_64")]
     {
         let ret: isize;
-        // SAFETY: the `syscall` instruction with the kernel's x86-64 calling convention
-        // (number in rax, arguments in rdi, rsi, rdx, r10, r8, r9; the result in rax; rcx and
-        // r11 clobbered; the user stack untouched). Without `nomem` the asm is also a compiler
-        // barrier for memory, so every SQE and tail store before it is emitted before the
-        // kernel runs, and every CQE load after it is emitted after. `arg` is null or points
-        // to an argument of `argsz` bytes of the kind `flags` announces, valid for the
-        // duration of the call (guaranteed by the caller in ring/submitter.rs). Any fd value
-        // is safe to pass: a wrong one gives EBADF or EOPNOTSUPP.
+        // The kernel's x86-64 calling convention: number in rax, arguments in rdi, rsi, rdx,
+        // r10, r8, r9; the result in rax; rcx and r11 clobbered; the user stack untouched.
+        // Without `nomem` the asm is also a compiler barrier for memory: every SQE and tail
+        // store before it is emitted before the kernel runs, every CQE load after it after.
+        //
+        // SAFETY: the convention above is declared to the compiler exactly. `arg` is null or
+        // points to `argsz` bytes of the kind `flags` announces, valid for the call (the
+        // caller in ring/submitter.rs guarantees it); a wrong fd gives EBADF or EOPNOTSUPP.
         unsafe {
             core::arch::asm!(
                 "syscall",
