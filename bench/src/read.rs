@@ -10,7 +10,7 @@ use std::time::Duration;
 use crate::driver::{alternate, calibrate, Contender, Entrant, Series};
 use crate::error::BenchError;
 use crate::file::{random_offsets, DataFile, BLOCK};
-use crate::libs::fio::{self, Fio};
+use crate::libs::fio::Fio;
 use crate::libs::io_uring_crate::IoUringRead;
 use crate::libs::liburing::LiburingRead;
 use crate::libs::ring_core::RingCoreRead;
@@ -322,15 +322,7 @@ pub fn run(opts: &ReadOpts, data: &DataFile) -> Vec<Table> {
             ),
             (
                 fio_name.clone(),
-                fio::version().map(|v| {
-                    Box::new(Fio {
-                        path: data.path.clone(),
-                        size: region,
-                        direct: mode == Mode::Direct,
-                        depth: d,
-                        label: format!("{fio_name} ({v})"),
-                    }) as Box<dyn Contender>
-                }),
+                Fio::contender(&fio_name, data.path.clone(), region, mode == Mode::Direct, d),
             ),
         ];
         let mut t =

@@ -17,7 +17,7 @@ use std::time::Duration;
 use crate::driver::{Contender, Entrant};
 use crate::error::BenchError;
 use crate::file::{random_offsets, DataFile};
-use crate::libs::fio::{self, Fio};
+use crate::libs::fio::Fio;
 use crate::libs::ring_core::RingCoreRead;
 #[cfg(not(loom))]
 use crate::libs::threads::PoolRead;
@@ -109,15 +109,7 @@ pub fn run(
             ),
             (
                 fio_name.clone(),
-                fio::version().map(|v| {
-                    Box::new(Fio {
-                        path: data.path.clone(),
-                        size: region,
-                        direct: mode == Mode::Direct,
-                        depth,
-                        label: format!("{fio_name} ({v})"),
-                    }) as Box<dyn Contender>
-                }),
+                Fio::contender(&fio_name, data.path.clone(), region, mode == Mode::Direct, depth),
             ),
         ];
         let mut t = Table::run(title, list, rounds, target, depth as u64, pause_for(mode));

@@ -40,6 +40,19 @@ pub struct Fio {
 }
 
 impl Fio {
+    /// fio reading the first `size` bytes of `path` at queue depth `depth`, named `name` (with
+    /// fio's version) in reports; skipped with a message when fio is not installed.
+    pub fn contender(
+        name: &str,
+        path: PathBuf,
+        size: u64,
+        direct: bool,
+        depth: u32,
+    ) -> Result<Box<dyn crate::driver::Contender>, BenchError> {
+        let v = version()?;
+        Ok(Box::new(Fio { path, size, direct, depth, label: format!("{name} ({v})") }))
+    }
+
     /// The command for `ops` reads.
     pub fn command(&self, ops: u64) -> Command {
         let mut c = Command::new("fio");
