@@ -126,9 +126,5 @@ unsafe impl Backend for Bare {
             core::sync::atomic::fence(order);
         }
     }
-
-    #[inline(always)]
-    fn spin_hint() {
-        core::hint::spin_loop();
-    }
+    // `spin_hint` keeps its default, `core::hint::spin_loop`.
 }
