@@ -52,7 +52,7 @@ macro_rules! sqe_set {
 /// then every field through its writer.
 macro_rules! sqe_body {
     ($s:ident, $code:expr, [$( $field:ident => $kind:ident ($($arg:tt)*), )*], [$( $fixed:ident = $fval:expr ),*]) => {{
-        let mut sqe = BLANK;
+        let mut sqe = $crate::abi::Sqe::ZERO;
         sqe.opcode = $code;
         $( sqe.$fixed = $fval; )*
         $( sqe_set!(sqe, $s.$field, $kind($($arg)*)); )*

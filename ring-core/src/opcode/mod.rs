@@ -214,9 +214,6 @@ pub const fn info(code: u8) -> Option<OpInfo> {
     None
 }
 
-/// An all-zero SQE ([`Sqe::ZERO`]): every field an opcode does not use must be zero.
-const BLANK: Sqe = Sqe::ZERO;
-
 // Field writers used by the table (`with(...)` entries). Each knows one union member of the
 // SQE or one encoding rule of the kernel's.
 

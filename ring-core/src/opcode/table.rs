@@ -16,7 +16,7 @@ use core::ffi::{c_char, c_void};
 
 use super::{
     addr_len, buffer_select, close_target, cmd16, cmd_op, install, nop_result, poll_mask,
-    send_fixed_buf, splice_in, uring_cmd_buf, Entry, Install, OpInfo, Target, BLANK,
+    send_fixed_buf, splice_in, uring_cmd_buf, Entry, Install, OpInfo, Target,
 };
 use crate::abi::{recvsend_flags, sqe_flags, Timespec};
 
