@@ -104,24 +104,22 @@ pub(crate) fn reap_batch<D: Driver>(
         unreachable!("the CQEs just read are ready");
     }
     let (mut delivered, mut stray) = (0, 0);
+    // Counted per delivery, before the owner can see its result (see `Slots::complete`).
+    let counter =
+        if reaper { &core.reaper_stats.by_reaper } else { &core.reaper_stats.by_submitters };
     for c in &buf[..n] {
         if c.user_data & WAKE_BIT != 0 {
             side.wake_seen = true;
             if core.slots.release_unwaited(c.user_data).is_err() {
                 stray += 1;
             }
-        } else if core.slots.complete(c.user_data, c.res).is_ok() {
+        } else if core.slots.complete(c.user_data, c.res, || counter.add(1)).is_ok() {
             delivered += 1;
         } else {
             stray += 1;
         }
     }
     side.delivered += delivered;
-    if reaper {
-        core.reaper_stats.by_reaper.add(delivered);
-    } else {
-        core.reaper_stats.by_submitters.add(delivered);
-    }
     if stray != 0 {
         core.reaper_stats.stray.add(stray);
     }

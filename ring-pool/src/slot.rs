@@ -129,7 +129,10 @@ impl Slots {
     }
 
     /// The reaper delivers `res` to the operation `ud` names, waking its owner if it sleeps.
-    pub(crate) fn complete(&self, ud: u64, res: i32) -> Result<(), Stray> {
+    /// `accepted` runs once the CQE is known to belong to the slot and before the result is
+    /// published: whatever it writes happens before the owner sees its result (the statistics
+    /// count a delivery there, so a caller that has its result also finds it counted).
+    pub(crate) fn complete(&self, ud: u64, res: i32, accepted: impl FnOnce()) -> Result<(), Stray> {
         let t = Ticket::from_user_data(ud);
         let Some(slot) = self.slots.get(t.idx as usize) else { return Err(Stray) };
         let s = slot.state.atomic();
@@ -139,6 +142,7 @@ impl Slots {
         if cur >> 2 != t.gen || !matches!(cur & TAG, PENDING | PARKED) {
             return Err(Stray);
         }
+        accepted();
         // SAFETY: the slot is pending or parked with this generation: the reaper owns the
         // result cell until it stores `done` below; the owner reads it only after that.
         slot.result.with_mut(|p| unsafe { p.write(res) });
@@ -271,10 +275,10 @@ mod tests {
     fn a_completion_reaches_its_owner_and_a_stale_one_is_stray() {
         let slots = Slots::new(2);
         let t = slots.begin(1);
-        assert_eq!(slots.complete(Ticket { idx: 1, gen: 5 }.user_data(), 9), Err(Stray));
-        assert_eq!(slots.complete(Ticket { idx: 2, gen: 0 }.user_data(), 9), Err(Stray));
-        slots.complete(t.user_data(), 42).unwrap();
-        assert_eq!(slots.complete(t.user_data(), 43), Err(Stray), "delivered twice");
+        assert_eq!(slots.complete(Ticket { idx: 1, gen: 5 }.user_data(), 9, || {}), Err(Stray));
+        assert_eq!(slots.complete(Ticket { idx: 2, gen: 0 }.user_data(), 9, || {}), Err(Stray));
+        slots.complete(t.user_data(), 42, || {}).unwrap();
+        assert_eq!(slots.complete(t.user_data(), 43, || {}), Err(Stray), "delivered twice");
         assert_eq!(slots.wait(t, 0, || ()).0, 42);
         slots.release(t);
         let mut free = Vec::new();
@@ -282,7 +286,7 @@ mod tests {
         assert_eq!(free, vec![1]);
         let t2 = slots.begin(1);
         assert_eq!(t2.gen, 1);
-        assert_eq!(slots.complete(t.user_data(), 1), Err(Stray), "old generation");
+        assert_eq!(slots.complete(t.user_data(), 1, || {}), Err(Stray), "old generation");
     }
 
     #[test]
@@ -290,7 +294,7 @@ mod tests {
         let slots = Slots::new(1);
         slots.slots[0].state.atomic().store(state(GEN_MASK, FREE), Relaxed);
         let t = slots.begin(0);
-        slots.complete(t.user_data(), 0).unwrap();
+        slots.complete(t.user_data(), 0, || {}).unwrap();
         slots.wait(t, 0, || ());
         slots.release(t);
         let mut free = Vec::new();
@@ -305,7 +309,7 @@ mod tests {
         let s2 = std::sync::Arc::clone(&slots);
         let waiter = std::thread::spawn(move || s2.wait(t, 0, || ()).0);
         std::thread::sleep(std::time::Duration::from_millis(20));
-        slots.complete(t.user_data(), -5).unwrap();
+        slots.complete(t.user_data(), -5, || {}).unwrap();
         assert_eq!(waiter.join().unwrap(), -5);
     }
 
@@ -320,7 +324,7 @@ mod tests {
                 let s = std::sync::Arc::clone(&slots);
                 std::thread::spawn(move || {
                     for t in c {
-                        s.complete(t.user_data(), t.idx as i32).unwrap();
+                        s.complete(t.user_data(), t.idx as i32, || {}).unwrap();
                         assert_eq!(s.wait(t, 0, || ()).0, t.idx as i32);
                         s.release(t);
                     }
