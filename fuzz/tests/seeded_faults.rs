@@ -122,3 +122,14 @@ fn every_fault() {
         }
     }
 }
+
+#[test]
+fn h11_found_by_the_threaded_suite() {
+    // The simulator on its own threads: the kernel's timing is not the test's to choose, so
+    // the checks are bounds rather than exact values, and the case is found less directly.
+    let found =
+        find(LogicFault::H11SpaceFromPrivateHead, Suite::SimThreads, Checks::default(), 300);
+    let ((cfg, ops), why) = found.expect("H11 not found in 300 threaded cases");
+    println!("H11, threads:\nminimal failing input: (cfg, ops) = {:#?}\n{why}", (cfg, &ops));
+    assert!(ops.len() <= 8, "shrunk to {} steps: {ops:?}", ops.len());
+}
