@@ -105,6 +105,17 @@ pub mod cqe_flags {
 pub mod nop_flags {
     /// Complete with the result in `len` (an injected result).
     pub const INJECT_RESULT: u32 = 1 << 0;
+    /// Look up the file in `fd`.
+    pub const FILE: u32 = 1 << 1;
+    /// With `FILE`: `fd` is a registered file index.
+    pub const FIXED_FILE: u32 = 1 << 2;
+    /// Look up the registered buffer `buf_index`.
+    pub const FIXED_BUFFER: u32 = 1 << 3;
+    /// Complete through task work.
+    pub const TW: u32 = 1 << 4;
+    /// Post a 32-byte CQE with `off` and `addr` as its extra words (a `CQE32` or `CQE_MIXED`
+    /// ring only).
+    pub const CQE32: u32 = 1 << 5;
 }
 
 /// `IORING_OP_*`: opcodes of 6.18 (`IORING_OP_LAST` = 63).

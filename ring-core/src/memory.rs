@@ -215,6 +215,9 @@ pub struct CqMemory<'a, B: Backend> {
     pub(crate) mask: u32,
     /// log2 of 16-byte units per CQE: 0, or 1 with CQE32.
     pub(crate) shift: u32,
+    /// `CQE_MIXED`: 16- and 32-byte completions in 16-byte slots (set by `Queues::new` from
+    /// the setup flags).
+    pub(crate) mixed: bool,
 }
 
 impl<B: Backend> Clone for CqMemory<'_, B> {
@@ -240,6 +243,7 @@ impl<'a, B: Backend> CqMemory<'a, B> {
             entries,
             mask,
             shift,
+            mixed: false,
         })
     }
 

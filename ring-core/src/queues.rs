@@ -29,7 +29,14 @@ impl<'a, B: Backend> Queues<'a, B> {
     /// is dropped is fine. `Ring` and `ring_kernel_sim::SimRing::queues` uphold this for the
     /// rings they own; an embedding crate that borrows its own memory must too, for example
     /// by taking `&mut` of the memory for the lifetime `'a`.
-    pub unsafe fn new(sq_mem: SqMemory<'a, B>, cq_mem: CqMemory<'a, B>, setup_flags: u32) -> Self {
+    pub unsafe fn new(
+        sq_mem: SqMemory<'a, B>,
+        mut cq_mem: CqMemory<'a, B>,
+        setup_flags: u32,
+    ) -> Self {
+        // A mixed CQ has 16-byte slots; with CQE32 as well (which the kernel refuses) the
+        // memory's 32-byte slots win.
+        cq_mem.mixed = setup_flags & crate::abi::setup::CQE_MIXED != 0 && cq_mem.shift == 0;
         let sq = SqState::new(&sq_mem, setup_flags);
         let cq = CqState::new(&cq_mem);
         Queues { sq_mem, cq_mem, sq, cq }

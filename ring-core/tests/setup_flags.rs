@@ -168,11 +168,3 @@ fn sqpoll_reads_plain_descriptors() {
     let c = support::submit_and_reap(&mut ring, 1);
     assert_eq!(&buf[..c[0].res as usize], b"polled read");
 }
-
-#[test]
-fn cqe_mixed_is_refused() {
-    // 6.18's CQE_MIXED posts 16- and 32-byte CQEs in one ring; ring-core's CQ reader does not
-    // handle mixed sizes, so the builder refuses the flag with a typed error.
-    let r = Ring::builder().entries(4).setup_flags(setup::CQE_MIXED).build();
-    assert!(matches!(r, Err(SetupError::FlagRequires { flag: "CQE_MIXED", .. })), "{r:?}");
-}

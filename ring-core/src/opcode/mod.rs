@@ -225,6 +225,15 @@ const fn nop_result(sqe: &mut Sqe, res: Option<i32>) {
     }
 }
 
+/// NOP: `IORING_NOP_CQE32` with the big CQE's two extra words in `off` and `addr`.
+const fn nop_cqe32(sqe: &mut Sqe, extra: Option<[u64; 2]>) {
+    if let Some([extra1, extra2]) = extra {
+        sqe.op_flags |= crate::abi::nop_flags::CQE32;
+        sqe.off = extra1;
+        sqe.addr = extra2;
+    }
+}
+
 /// `file_index` for operations that create a file: 0 for a plain fd, slot + 1, or
 /// `IORING_FILE_INDEX_ALLOC`.
 const fn install(sqe: &mut Sqe, how: Install) {

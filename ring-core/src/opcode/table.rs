@@ -15,8 +15,8 @@
 use core::ffi::{c_char, c_void};
 
 use super::{
-    addr_len, buffer_select, close_target, cmd16, cmd_op, install, nop_result, poll_mask,
-    send_fixed_buf, splice_in, uring_cmd_buf, Entry, Install, OpInfo, Target,
+    addr_len, buffer_select, close_target, cmd16, cmd_op, install, nop_cqe32, nop_result,
+    poll_mask, send_fixed_buf, splice_in, uring_cmd_buf, Entry, Install, OpInfo, Target,
 };
 use crate::abi::{recvsend_flags, sqe_flags, Timespec};
 
@@ -32,6 +32,9 @@ opcodes! {
         ;
         /// Complete with this result instead of 0 (`IORING_NOP_INJECT_RESULT`, 6.9).
         inject_result: Option<i32> = None => with(nop_result),
+        /// Complete with a 32-byte CQE carrying these two words (`IORING_NOP_CQE32`, with
+        /// `CQE_MIXED` in 6.18; on a `CQE32` or `CQE_MIXED` ring only, `EINVAL` elsewhere).
+        cqe32: Option<[u64; 2]> = None => with(nop_cqe32),
         ;
         fd = -1,
     }

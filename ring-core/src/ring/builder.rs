@@ -214,12 +214,6 @@ impl Builder {
             params.flags &= !setup::NO_SQARRAY;
         }
         check_params(self.entries, &params)?;
-        if params.flags & setup::CQE_MIXED != 0 {
-            return Err(SetupError::FlagRequires {
-                flag: "CQE_MIXED",
-                requires: "a completion reader for mixed CQE sizes, which ring-core lacks",
-            });
-        }
         if params.flags & setup::SQ_AFF != 0
             && sys::cpu_allowed(params.sq_thread_cpu) == Some(false)
         {

@@ -71,7 +71,7 @@ impl Ring {
 
         let (sq_pending, cq_pending) = {
             let (sq, mut cq, _) = self.split();
-            (sq.pending() + sq.unpublished(), cq.ready())
+            (sq.pending() + sq.unpublished(), cq.ready_slots())
         };
         let too_small = RingError::WouldNotFit {
             sq_pending,
