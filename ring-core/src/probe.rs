@@ -8,11 +8,16 @@
 //!   version: a kernel that refuses one of them with `-EINVAL` and is older than the version
 //!   that introduced it reports [`Unsupported`] rather than a bare errno.
 //!
+//! Two enter flags are announced by a feature bit (`EXT_ARG`, `NO_IOWAIT`):
+//! [`require_enter_flags`] refuses them from the features word alone, before any syscall. The
+//! others (`SQ_WAIT`, `REGISTERED_RING`, `ABS_TIMER`, `EXT_ARG_REG`) have no bit; a refusal
+//! with `-EINVAL` is explained from the kernel version ([`too_new_enter_flag`]).
+//!
 //! [`setup::FEATURES`]: crate::setup::FEATURES
 
 use core::fmt;
 
-use crate::abi::{enter, register, setup, sqe_flags, ProbeOp, OP_SUPPORTED};
+use crate::abi::{enter, feat, register, setup, sqe_flags, ProbeOp, OP_SUPPORTED};
 use crate::setup::SetupError;
 
 /// The running kernel lacks something: names the feature and the first Linux version with it.
@@ -39,6 +44,10 @@ impl From<Unsupported> for SetupError {
         SetupError::Unsupported { feature: u.feature, since: u.since }
     }
 }
+
+/// Enter flags whose support a kernel announces with an `IORING_FEAT_*` bit: flag, bit.
+const ENTER_FLAG_FEATURES: [(u32, u32); 2] =
+    [(enter::EXT_ARG, feat::EXT_ARG), (enter::NO_IOWAIT, feat::NO_IOWAIT)];
 
 /// `IORING_SETUP_*` flags: bit, name, first Linux version.
 pub const SETUP_FLAGS: [(u32, &str, &str); 19] = [
@@ -132,6 +141,44 @@ pub fn setup_flag(flag: u32) -> Option<Unsupported> {
         .iter()
         .find(|(bit, _, _)| *bit == flag)
         .map(|&(_, feature, since)| Unsupported { feature, since })
+}
+
+/// The name and version of a single enter flag bit.
+pub fn enter_flag(flag: u32) -> Option<Unsupported> {
+    ENTER_FLAGS
+        .iter()
+        .find(|(bit, _, _)| *bit == flag)
+        .map(|&(_, feature, since)| Unsupported { feature, since })
+}
+
+/// Checks, from the features word alone, that a kernel reporting `features` takes an enter
+/// with `flags`: the first flag whose announcing `IORING_FEAT_*` bit is missing is reported
+/// with its name and version. Flags that no feature bit announces pass; only the kernel's
+/// `-EINVAL` and its version can tell about those ([`too_new_enter_flag`]).
+///
+/// A timed wait needs `EXT_ARG` (5.11), announced by `IORING_FEAT_EXT_ARG`:
+///
+/// ```
+/// use ring_core::abi::{enter, feat};
+/// use ring_core::probe::{require_enter_flags, Unsupported};
+/// let before_5_11 = feat::SINGLE_MMAP | feat::NODROP | feat::FAST_POLL;
+/// assert_eq!(
+///     require_enter_flags(before_5_11, enter::GETEVENTS | enter::EXT_ARG),
+///     Err(Unsupported { feature: "EXT_ARG", since: "5.11" })
+/// );
+/// assert_eq!(require_enter_flags(before_5_11 | feat::EXT_ARG, enter::EXT_ARG), Ok(()));
+/// // SQ_WAIT has no feature bit: the features word cannot refuse it.
+/// assert_eq!(require_enter_flags(0, enter::SQ_WAIT), Ok(()));
+/// ```
+pub fn require_enter_flags(features: u32, flags: u32) -> Result<(), Unsupported> {
+    match ENTER_FLAG_FEATURES.iter().find(|&&(flag, bit)| flags & flag != 0 && features & bit == 0)
+    {
+        Some(&(flag, _)) => {
+            Err(enter_flag(flag)
+                .unwrap_or(Unsupported { feature: "unknown enter flag", since: "?" }))
+        }
+        None => Ok(()),
+    }
 }
 
 /// The name and version of a register opcode.
@@ -237,6 +284,27 @@ impl fmt::Display for KernelVersion {
 /// ```
 pub fn too_new_setup_flag(kernel: KernelVersion, flags: u32) -> Option<Unsupported> {
     SETUP_FLAGS
+        .iter()
+        .rev()
+        .find(|(bit, _, since)| flags & bit != 0 && !kernel.at_least(since))
+        .map(|&(_, feature, since)| Unsupported { feature, since })
+}
+
+/// The newest enter flag in `flags` that `kernel` is too old for, if any: the explanation of
+/// an enter that a kernel refused with `-EINVAL`.
+///
+/// ```
+/// use ring_core::abi::enter;
+/// use ring_core::probe::{too_new_enter_flag, KernelVersion, Unsupported};
+/// let v5_4 = KernelVersion { major: 5, minor: 4 };
+/// assert_eq!(
+///     too_new_enter_flag(v5_4, enter::SQ_WAIT | enter::SQ_WAKEUP),
+///     Some(Unsupported { feature: "SQ_WAIT", since: "5.10" })
+/// );
+/// assert_eq!(too_new_enter_flag(KernelVersion { major: 5, minor: 10 }, enter::SQ_WAIT), None);
+/// ```
+pub fn too_new_enter_flag(kernel: KernelVersion, flags: u32) -> Option<Unsupported> {
+    ENTER_FLAGS
         .iter()
         .rev()
         .find(|(bit, _, since)| flags & bit != 0 && !kernel.at_least(since))
@@ -352,6 +420,57 @@ mod tests {
         );
         assert_eq!(register_op(register::RESIZE_RINGS).unwrap().since, "6.13");
         assert_eq!(opcode(crate::abi::op::PIPE).unwrap().since, "6.16");
+    }
+
+    #[test]
+    fn enter_flags_from_the_features_word() {
+        // Every feature bit a 6.18 kernel reports: nothing is refused.
+        let all = crate::setup::FEATURES.iter().fold(0, |acc, (bit, _, _)| acc | bit);
+        assert_eq!(require_enter_flags(all, enter::KNOWN), Ok(()));
+        // Each announced flag is refused exactly when its bit is missing, and named.
+        for (flag, bit) in ENTER_FLAG_FEATURES {
+            let named = enter_flag(flag).unwrap();
+            assert_eq!(require_enter_flags(all & !bit, flag), Err(named));
+            assert_eq!(require_enter_flags(all & !bit, enter::KNOWN & !flag), Ok(()));
+            assert_eq!(require_enter_flags(bit, flag), Ok(()));
+        }
+        let no_ext_arg = all & !feat::EXT_ARG;
+        assert_eq!(
+            require_enter_flags(no_ext_arg, enter::GETEVENTS | enter::EXT_ARG),
+            Err(Unsupported { feature: "EXT_ARG", since: "5.11" })
+        );
+        assert_eq!(
+            require_enter_flags(0, enter::EXT_ARG | enter::NO_IOWAIT),
+            Err(Unsupported { feature: "EXT_ARG", since: "5.11" }),
+            "the older flag first"
+        );
+        assert_eq!(
+            require_enter_flags(feat::EXT_ARG, enter::EXT_ARG | enter::NO_IOWAIT),
+            Err(Unsupported { feature: "NO_IOWAIT", since: "6.15" })
+        );
+        // Flags without a feature bit pass on an empty features word.
+        let unannounced =
+            enter::GETEVENTS | enter::SQ_WAKEUP | enter::SQ_WAIT | enter::REGISTERED_RING;
+        assert_eq!(require_enter_flags(0, unannounced), Ok(()));
+    }
+
+    #[test]
+    fn enter_flag_explanations() {
+        let v = |major, minor| KernelVersion { major, minor };
+        assert_eq!(
+            too_new_enter_flag(v(5, 9), enter::SQ_WAIT | enter::SQ_WAKEUP),
+            Some(Unsupported { feature: "SQ_WAIT", since: "5.10" })
+        );
+        assert_eq!(too_new_enter_flag(v(5, 10), enter::SQ_WAIT | enter::SQ_WAKEUP), None);
+        assert_eq!(too_new_enter_flag(v(5, 1), enter::GETEVENTS | enter::SQ_WAKEUP), None);
+        assert_eq!(
+            too_new_enter_flag(v(5, 4), enter::SQ_WAIT | enter::EXT_ARG),
+            Some(Unsupported { feature: "EXT_ARG", since: "5.11" }),
+            "the newest too-new flag"
+        );
+        assert_eq!(too_new_enter_flag(v(6, 18), enter::KNOWN), None);
+        assert_eq!(enter_flag(enter::REGISTERED_RING).unwrap().since, "5.18");
+        assert_eq!(enter_flag(enter::KNOWN), None, "one bit at a time");
     }
 
     #[test]

@@ -218,6 +218,127 @@ fn batch_acquire_stops_at_the_wrap() {
 }
 
 #[test]
+fn batch_acquire_near_u32_max() {
+    // The counters start six before u32::MAX, at array position 2 of 8: the first batch runs
+    // to the end of the array, which is where the counters wrap too.
+    let start = u32::MAX - 5;
+    let h = Heap::new(8, 16, start);
+    let mut q = h.queues(0);
+    let mut sq = q.submission();
+    {
+        let mut b = sq.acquire_batch(100);
+        assert_eq!(b.capacity(), 6, "positions 2..8 of the array");
+        for ud in 0..6 {
+            b.push(&nop(ud)).unwrap();
+        }
+        assert_eq!(b.push(&nop(99)), Err(crate::SqFull));
+    }
+    assert_eq!(sq.local_tail(), 0, "the last slot of the batch was u32::MAX");
+    assert_eq!(sq.unpublished(), 6);
+    assert_eq!(sq.publish(), 6);
+    assert_eq!(h.sq_tail.load(Relaxed), 0);
+    // The kernel consumes four, its head stopping at u32::MAX - 1: two slots still pending.
+    assert_eq!(h.consume(4), [0, 1, 2, 3]);
+    assert_eq!(h.sq_head.load(Relaxed), u32::MAX - 1);
+    assert_eq!(sq.pending(), 2);
+    {
+        // Contiguous from array position 0: bounded by the free space across the wrap
+        // (8 - (0 - (u32::MAX - 1)) = 6), not by the array end.
+        let mut b = sq.acquire_batch(100);
+        assert_eq!(b.capacity(), 6);
+        for ud in 6..10 {
+            b.push(&nop(ud)).unwrap();
+        }
+        // Dropped with four of six: only those are reserved.
+    }
+    assert_eq!(sq.local_tail(), 4);
+    assert_eq!(sq.space_left(), 2);
+    {
+        let mut b = sq.acquire_batch(100);
+        assert_eq!(b.capacity(), 2, "the free space, not the four slots to the array end");
+        b.push(&nop(10)).unwrap();
+        b.push(&nop(11)).unwrap();
+    }
+    assert!(sq.is_full());
+    assert_eq!(sq.acquire_batch(1).capacity(), 0);
+    assert_eq!(sq.publish(), 6);
+    assert_eq!(h.consume(8), [4, 5, 6, 7, 8, 9, 10, 11], "in order across u32::MAX");
+    assert_eq!(h.sq_head.load(Relaxed), 6);
+    assert_eq!(sq.pending(), 0);
+    assert_eq!(sq.acquire_batch(100).capacity(), 2, "positions 6 and 7 to the array end");
+}
+
+#[test]
+fn batch_acquire_with_the_kernel_head_across_the_wrap() {
+    // The user's tail has wrapped, the kernel's head has not: a batch must not be handed
+    // more than the space `entries - (tail - head)` computed with wrapping arithmetic.
+    let h = Heap::new(4, 8, u32::MAX - 1);
+    let mut q = h.queues(0);
+    let mut sq = q.submission();
+    for ud in 0..3 {
+        sq.push(&nop(ud)).unwrap();
+    }
+    assert_eq!(sq.local_tail(), 1);
+    assert_eq!(sq.acquire_batch(4).capacity(), 1, "one slot free, head at u32::MAX - 1");
+    sq.publish();
+    assert_eq!(h.consume(1), [0]);
+    {
+        let mut b = sq.acquire_batch(4);
+        assert_eq!(b.capacity(), 2, "positions 1 and 2: the head moved by one");
+        b.push(&nop(3)).unwrap();
+        b.push(&nop(4)).unwrap();
+    }
+    assert!(sq.is_full());
+    sq.publish();
+    assert_eq!(h.consume(4), [1, 2, 3, 4]);
+}
+
+#[test]
+fn cq_reports_the_overflow_counter_and_parked_flags() {
+    let h = Heap::new(4, 4, 0);
+    let mut q = h.queues(0);
+    let mut cq = q.completion();
+    assert_eq!(cq.overflow(), 0);
+    assert!(!cq.needs_flush());
+    // The kernel dropped 5 completions: counted, but nothing is parked and nothing is ready.
+    h.cq_overflow.store(5, Relaxed);
+    assert_eq!(cq.overflow(), 5);
+    assert!(!cq.needs_flush(), "a drop count is not a backlog to flush");
+    assert_eq!(cq.ready(), 0);
+    // Completions parked in the backlog (CQ_OVERFLOW) or in task work (TASKRUN).
+    h.sq_flags.store(sq_flags::CQ_OVERFLOW, Relaxed);
+    assert!(cq.needs_flush());
+    h.sq_flags.store(sq_flags::TASKRUN, Relaxed);
+    assert!(cq.needs_flush());
+    h.sq_flags.store(sq_flags::CQ_OVERFLOW | sq_flags::TASKRUN, Relaxed);
+    assert!(cq.needs_flush());
+    h.sq_flags.store(sq_flags::NEED_WAKEUP, Relaxed);
+    assert!(!cq.needs_flush(), "NEED_WAKEUP is the SQPOLL thread's, not a CQ backlog");
+    // The SQ side reads the same word the same way (the CQ view above is no longer used).
+    h.sq_flags.store(sq_flags::CQ_OVERFLOW, Relaxed);
+    assert!(q.submission().cq_needs_flush());
+    h.sq_flags.store(0, Relaxed);
+    assert!(!q.submission().cq_needs_flush());
+    // A full CQ with drops: ready and the counter are independent.
+    let mut cq = q.completion();
+    h.post(&[1, 2, 3, 4]);
+    h.cq_overflow.store(6, Relaxed);
+    assert_eq!((cq.ready(), cq.overflow()), (4, 6));
+    assert_eq!(cq.reap(u32::MAX, |_| ()), 4);
+    assert_eq!(cq.overflow(), 6, "reaping does not reset the kernel's counter");
+    // The counter is free-running: it wraps past u32::MAX, and drops since an earlier
+    // reading are the wrapping difference.
+    h.cq_overflow.store(u32::MAX - 1, Relaxed);
+    let before = cq.overflow();
+    assert_eq!(before, u32::MAX - 1);
+    h.cq_overflow.store(before.wrapping_add(3), Relaxed);
+    let after = cq.overflow();
+    assert_eq!(after, 1);
+    assert_eq!(after.wrapping_sub(before), 3);
+    assert_eq!(h.cq_overflow.load(Relaxed), 1, "reading never writes the counter");
+}
+
+#[test]
 fn discard_unpublished_never_reaches_the_kernel() {
     let h = Heap::new(4, 8, 0);
     let mut q = h.queues(0);

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use ring_core::abi::{cqe_flags, op, socket_cmd, Cqe, Timespec};
 use ring_core::opcode::*;
-use ring_core::{Errno, Ring};
+use ring_core::{Errno, Ring, RingError};
 
 /// A ring that records which opcodes went through it.
 struct Exec {
@@ -561,7 +561,10 @@ fn processes_futexes_and_other_rings() {
     let any = u64::from(u32::MAX);
     x.push(built!(FutexWait::new(wptr, 0, any, flags)).user_data(1));
     x.ring.submit().unwrap();
-    assert_eq!(x.ring.wait_timeout(1, Duration::from_millis(20)), Err(Errno::ETIME));
+    assert_eq!(
+        x.ring.wait_timeout(1, Duration::from_millis(20)),
+        Err(RingError::Kernel(Errno::ETIME))
+    );
     x.push(built!(FutexWake::new(wptr, 1, any, flags)).user_data(2));
     let mut c = x.reap(2);
     c.sort_by_key(|c| c.user_data);

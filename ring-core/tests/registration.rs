@@ -7,7 +7,9 @@
 mod support;
 
 use std::os::fd::AsRawFd;
+use std::time::Duration;
 
+use ring_core::abi::{register, RsrcUpdate};
 use ring_core::opcode::{Nop, Read, ReadFixed, Target, WriteFixed};
 use ring_core::{Errno, Ring, RingError};
 
@@ -143,12 +145,63 @@ fn personality_and_iowq_limits() {
     let _ = old;
 }
 
+/// Runs `f` with the ring's fd number pointing at /dev/null instead of the ring (swapped
+/// atomically with `dup2`, so the number is never free for another thread to take): an
+/// enter that goes by fd then fails with `EOPNOTSUPP`, one by registered index still works.
+fn with_fd_hidden<T>(ring: &mut Ring, f: impl FnOnce(&mut Ring) -> T) -> T {
+    let fd = ring.fd();
+    // The ring's number is given back to the ring before `ring` can be dropped (a panic in
+    // `f` would leave /dev/null there, which the ring's drop then closes).
+    // SAFETY: `dup` of an open descriptor; the result is checked.
+    let saved = unsafe { libc::dup(fd) };
+    assert!(saved >= 0);
+    // SAFETY: a NUL-terminated path; the result is checked.
+    let null = unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC) };
+    assert!(null >= 0);
+    // SAFETY: replaces the ring's descriptor number in one step; the ring file stays alive
+    // through its registration, its mappings and `saved`.
+    assert_eq!(unsafe { libc::dup2(null, fd) }, fd);
+    // SAFETY: our own descriptor, closed once.
+    unsafe { libc::close(null) };
+    let out = f(ring);
+    // SAFETY: puts the ring back under its number in one step.
+    assert_eq!(unsafe { libc::dup2(saved, fd) }, fd);
+    // SAFETY: our own descriptor, closed once.
+    unsafe { libc::close(saved) };
+    out
+}
+
 #[test]
 fn registered_ring_fd_by_default_and_per_thread() {
     let mut ring = Ring::new(4).unwrap();
-    assert!(ring.registered_index().is_some(), "not registered by default");
-    ring.submission().push(&Nop::new().build()).unwrap();
-    assert_eq!(support::submit_and_reap(&mut ring, 1)[0].res, 0);
+    let index = ring.registered_index().expect("not registered by default");
+    // Every kind of enter from this thread goes by the index: with the fd hidden they all
+    // still reach the ring, and none gives up the registration.
+    with_fd_hidden(&mut ring, |ring| {
+        ring.submission().push(&Nop::new().build().user_data(1)).unwrap();
+        assert_eq!(ring.submit(), Ok(1));
+        ring.submission().push(&Nop::new().build().user_data(2)).unwrap();
+        assert_eq!(ring.submit_and_wait(2), Ok(1));
+        assert_eq!(ring.wait(2), Ok(2));
+        assert_eq!(support::reap(ring).len(), 2);
+        ring.submission().push(&Nop::new().build().user_data(3)).unwrap();
+        assert_eq!(ring.submit_and_wait_timeout(1, Duration::from_secs(5)), Ok(1));
+        assert_eq!(support::reap(ring).len(), 1);
+        assert_eq!(
+            ring.wait_timeout(1, Duration::from_millis(5)),
+            Err(RingError::Kernel(Errno::ETIME)),
+            "a timed wait by index times out; by fd it would be EOPNOTSUPP"
+        );
+        assert_eq!(ring.get_events(), Ok(0));
+    });
+    assert_eq!(ring.registered_index(), Some(index), "the registration was given up");
+    assert!(!ring.submitter().registration_abandoned());
+    // The check above can fail: with the fd hidden, a ring without a registration cannot
+    // enter at all.
+    let mut plain = Ring::builder().entries(4).register_ring_fd(false).build().unwrap();
+    assert_eq!(plain.registered_index(), None);
+    plain.submission().push(&Nop::new().build()).unwrap();
+    assert_eq!(with_fd_hidden(&mut plain, |r| r.submit()), Err(Errno::EOPNOTSUPP));
     // Another thread enters by fd (the index means nothing there) and works.
     std::thread::scope(|s| {
         s.spawn(|| {
@@ -161,9 +214,8 @@ fn registered_ring_fd_by_default_and_per_thread() {
             assert_eq!(got, [9]);
         });
     });
-    // Opting out, and unregistering.
-    let plain = Ring::builder().entries(4).register_ring_fd(false).build().unwrap();
-    assert_eq!(plain.registered_index(), None);
+    assert_eq!(ring.registered_index(), Some(index), "another thread's enters changed it");
+    // Unregistering, and registering again.
     ring.unregister_ring_fd().unwrap();
     assert_eq!(ring.registered_index(), None);
     assert_eq!(ring.unregister_ring_fd(), Err(Errno::ENXIO));
@@ -171,6 +223,68 @@ fn registered_ring_fd_by_default_and_per_thread() {
     assert!(ring.registered_index().is_some());
     ring.submission().push(&Nop::new().build()).unwrap();
     assert_eq!(support::submit_and_reap(&mut ring, 1)[0].res, 0);
+    assert!(ring.registered_index().is_some());
+    assert!(!ring.submitter().registration_abandoned());
+}
+
+/// Removes the calling thread's registration at `index` behind the ring's back, as a
+/// thread's exit does.
+fn unregister_behind_its_back(ring: &Ring, index: u32) {
+    let mut up = RsrcUpdate { offset: index, resv: 0, data: 0 };
+    // SAFETY: UNREGISTER_RING_FDS reads one `io_uring_rsrc_update`, `up`, valid for the call.
+    let n = unsafe {
+        libc::syscall(
+            libc::SYS_io_uring_register,
+            ring.fd(),
+            register::UNREGISTER_RING_FDS,
+            &mut up as *mut RsrcUpdate,
+            1,
+        )
+    };
+    assert_eq!(n, 1);
+}
+
+#[test]
+fn stale_registered_index_falls_back_to_the_fd_visibly() {
+    let mut stale = Ring::new(4).unwrap();
+    let index = stale.registered_index().unwrap();
+    unregister_behind_its_back(&stale, index);
+    // The enter by index finds an empty slot; the fd works, and the index is given up.
+    stale.submission().push(&Nop::new().build().user_data(1)).unwrap();
+    assert_eq!(support::submit_and_reap(&mut stale, 1)[0].user_data, 1);
+    assert!(stale.submitter().registration_abandoned());
+    assert_eq!(stale.registered_index(), None);
+    // The freed slot goes to the next ring of this thread.
+    let mut other = Ring::new(4).unwrap();
+    assert_eq!(other.registered_index(), Some(index));
+    // The stale ring keeps working by fd and never touches that slot again: neither an
+    // explicit unregister nor its drop may remove the other ring's registration.
+    stale.submission().push(&Nop::new().build().user_data(2)).unwrap();
+    assert_eq!(support::submit_and_reap(&mut stale, 1)[0].user_data, 2);
+    assert_eq!(stale.unregister_ring_fd(), Ok(()), "an abandoned index is only forgotten");
+    assert!(!stale.submitter().registration_abandoned());
+    let again = stale.register_ring_fd().unwrap();
+    assert_ne!(again, index, "registered anew, in a free slot");
+    drop(stale);
+    let mut stale2 = Ring::new(4).unwrap();
+    let index2 = stale2.registered_index().unwrap();
+    unregister_behind_its_back(&stale2, index2);
+    stale2.submission().push(&Nop::new().build()).unwrap();
+    support::submit_and_reap(&mut stale2, 1);
+    assert!(stale2.submitter().registration_abandoned());
+    let mut third = Ring::new(4).unwrap();
+    assert_eq!(third.registered_index(), Some(index2));
+    drop(stale2);
+    // Both later rings still enter by their own index: with the fd hidden they still work.
+    for (ring, i) in [(&mut other, index), (&mut third, index2)] {
+        with_fd_hidden(ring, |ring| {
+            ring.submission().push(&Nop::new().build().user_data(7)).unwrap();
+            assert_eq!(ring.submit_and_wait(1), Ok(1));
+        });
+        assert_eq!(support::reap(ring).len(), 1);
+        assert_eq!(ring.registered_index(), Some(i));
+        assert!(!ring.submitter().registration_abandoned());
+    }
 }
 
 #[test]

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use ring_core::abi::{fsync_flags, Timespec};
 use ring_core::opcode::{Accept, Fsync, PollAdd, Read, Recv, Send, Target, Timeout, Write};
-use ring_core::{Errno, Ring};
+use ring_core::{Errno, Ring, RingError};
 use support::{pipe, reap_n, socketpair, submit_and_reap, temp_file, write_all};
 
 #[test]
@@ -105,7 +105,10 @@ fn poll() {
     ring.submission().push(&e).unwrap();
     ring.submit().unwrap();
     // Nothing to read yet: no completion.
-    assert_eq!(ring.wait_timeout(1, Duration::from_millis(50)), Err(Errno::ETIME));
+    assert_eq!(
+        ring.wait_timeout(1, Duration::from_millis(50)),
+        Err(RingError::Kernel(Errno::ETIME))
+    );
     write_all(w.as_raw_fd(), b"x");
     let c = reap_n(&mut ring, 1);
     assert_eq!(c[0].user_data, 21);
@@ -153,7 +156,10 @@ fn recv() {
     let e = unsafe { Recv::new(Target::Fd(a.as_raw_fd()), buf.as_mut_ptr(), 64).build() };
     ring.submission().push(&e.user_data(41)).unwrap();
     ring.submit().unwrap();
-    assert_eq!(ring.wait_timeout(1, Duration::from_millis(20)), Err(Errno::ETIME));
+    assert_eq!(
+        ring.wait_timeout(1, Duration::from_millis(20)),
+        Err(RingError::Kernel(Errno::ETIME))
+    );
     write_all(b.as_raw_fd(), b"hello ring");
     let c = reap_n(&mut ring, 1);
     assert_eq!((c[0].user_data, c[0].res), (41, 10));

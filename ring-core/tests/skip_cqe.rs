@@ -10,7 +10,7 @@ mod support;
 use std::time::Duration;
 
 use ring_core::opcode::Nop;
-use ring_core::{Errno, Ring};
+use ring_core::{Errno, Ring, RingError};
 
 fn ud_res(c: &[ring_core::abi::Cqe]) -> Vec<(u64, i32)> {
     c.iter().map(|c| (c.user_data, c.res)).collect()
@@ -29,7 +29,10 @@ fn skipped_successes_post_nothing() {
         assert_eq!(ring.submit(), Ok(8));
         assert_eq!(ring.get_events(), Ok(0), "round {round}");
     }
-    assert_eq!(ring.wait_timeout(1, Duration::from_millis(20)), Err(Errno::ETIME));
+    assert_eq!(
+        ring.wait_timeout(1, Duration::from_millis(20)),
+        Err(RingError::Kernel(Errno::ETIME))
+    );
     // The ring is intact: a normal NOP still comes back.
     ring.submission().push(&Nop::new().build().user_data(999)).unwrap();
     assert_eq!(ud_res(&support::submit_and_reap(&mut ring, 1)), [(999, 0)]);
@@ -78,7 +81,10 @@ fn links_with_skip() {
     ring.submission().push(&Nop::new().build().user_data(5)).unwrap();
     assert_eq!(ring.submit(), Ok(3));
     assert_eq!(ud_res(&support::reap_n(&mut ring, 1)), [(3, -5)]);
-    assert_eq!(ring.wait_timeout(1, Duration::from_millis(50)), Err(Errno::ETIME));
+    assert_eq!(
+        ring.wait_timeout(1, Duration::from_millis(50)),
+        Err(RingError::Kernel(Errno::ETIME))
+    );
     // A failing head *without* the flag: the cancelled links report -ECANCELED even though
     // they asked to skip successes (a cancellation is not a success).
     ring.submission()

@@ -13,7 +13,7 @@ use std::os::fd::AsRawFd;
 
 use ring_core::abi::{setup, sq_flags, Params};
 use ring_core::opcode::Nop;
-use ring_core::{Errno, Ring, SetupError};
+use ring_core::{Errno, Ring, RingError, SetupError};
 
 /// What the child reports: its ring fd number and the parameters.
 #[repr(C)]
@@ -98,7 +98,7 @@ fn dead_sqpoll_thread_is_an_error_not_a_hang() {
         assert_eq!(ring.get_events(), Err(Errno::EOWNERDEAD));
         // A full SQ that nobody will drain: waiting for space fails rather than blocking.
         while ring.submission().push(&Nop::new().build()).is_ok() {}
-        assert_eq!(ring.sq_wait(), Err(Errno::EOWNERDEAD));
+        assert_eq!(ring.sq_wait(), Err(RingError::Kernel(Errno::EOWNERDEAD)));
         // Plain submit: an error too if the kernel left NEED_WAKEUP set (then the submit
         // path must enter); otherwise nothing is entered and nothing can hang.
         let r = ring.submit();

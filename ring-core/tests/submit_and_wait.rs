@@ -9,9 +9,9 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use ring_core::abi::{feat, Timespec};
+use ring_core::abi::{enter, feat, Timespec};
 use ring_core::opcode::{Nop, Timeout};
-use ring_core::{Errno, Ring, RingError};
+use ring_core::{probe, Errno, Ring, RingError};
 
 #[test]
 fn submit_and_wait_timeout_returns_the_submit_count_once() {
@@ -53,11 +53,17 @@ fn one_second_timeout_sqe_completes_in_about_one_second() {
 fn empty_wait_times_out_with_etime() {
     let mut ring = Ring::new(8).unwrap();
     let t0 = Instant::now();
-    assert_eq!(ring.wait_timeout(1, Duration::from_millis(200)), Err(Errno::ETIME));
+    assert_eq!(
+        ring.wait_timeout(1, Duration::from_millis(200)),
+        Err(RingError::Kernel(Errno::ETIME))
+    );
     let dt = t0.elapsed();
     assert!(dt >= Duration::from_millis(180) && dt < Duration::from_secs(10), "{dt:?}");
     // A timed submit with nothing to submit and nothing completing also times out.
-    assert_eq!(ring.submit_and_wait_timeout(1, Duration::from_millis(50)), Err(Errno::ETIME));
+    assert_eq!(
+        ring.submit_and_wait_timeout(1, Duration::from_millis(50)),
+        Err(RingError::Kernel(Errno::ETIME))
+    );
 }
 
 #[test]
@@ -84,4 +90,32 @@ fn min_timeout_wait() {
     let r = ring.wait_min_timeout(1, Duration::from_millis(10), Some(Duration::from_millis(200)));
     assert_eq!(r, Err(RingError::Kernel(Errno::ETIME)));
     assert!(t0.elapsed() >= Duration::from_millis(180));
+}
+
+#[test]
+fn timed_waits_and_sq_wait_pass_the_feature_checks_on_this_kernel() {
+    // What an older kernel is refused (unit tests: `probe::tests`, `ring::tests`) this one
+    // has: the features word announces every enter flag, and the calls reach the kernel.
+    let mut ring = Ring::new(4).unwrap();
+    assert_eq!(probe::require_enter_flags(ring.features(), enter::KNOWN), Ok(()));
+    let release = std::fs::read("/proc/sys/kernel/osrelease").unwrap();
+    let running = probe::KernelVersion::parse(&release).unwrap();
+    assert_eq!(probe::too_new_enter_flag(running, enter::KNOWN), None, "{running}");
+    ring.submission().push(&Nop::new().build().user_data(1)).unwrap();
+    assert_eq!(ring.submit_and_wait_timeout(1, Duration::from_secs(5)), Ok(1));
+    assert_eq!(ring.wait_timeout(1, Duration::from_secs(5)), Ok(1));
+    assert_eq!(support::reap(&mut ring).len(), 1);
+    // The kernel's own ETIME, not a refusal before the syscall.
+    assert_eq!(
+        ring.wait_timeout(1, Duration::from_millis(5)),
+        Err(RingError::Kernel(Errno::ETIME))
+    );
+    // SQ_WAIT (no feature bit) on an SQPOLL ring with a full SQ: the kernel takes it.
+    let mut ring = Ring::builder().entries(2).sqpoll(1000).build().unwrap();
+    for ud in 0..2 {
+        ring.submission().push(&Nop::new().build().user_data(ud)).unwrap();
+    }
+    let space = ring.sq_wait().unwrap();
+    assert!(space > 0, "sq_wait returned with a full SQ");
+    assert_eq!(support::reap_n(&mut ring, 2).len(), 2);
 }

@@ -206,6 +206,16 @@ impl Builder {
 
     /// Sets up the ring.
     pub fn build(self) -> Result<Ring, SetupError> {
+        self.build_with(sys::kernel_version(), &mut sys::setup)
+    }
+
+    /// [`build`](Self::build) with the kernel version and the `io_uring_setup` call given:
+    /// the seam through which the unit tests below play an older kernel.
+    fn build_with(
+        self,
+        version: Option<KernelVersion>,
+        setup_call: SetupCall<'_>,
+    ) -> Result<Ring, SetupError> {
         let mut params = self.params;
         let try_no_array = self.no_sqarray.unwrap_or(true);
         if try_no_array {
@@ -222,16 +232,13 @@ impl Builder {
                 requires: "sq_thread_cpu in the calling thread's CPU affinity mask",
             });
         }
-        let version = sys::kernel_version();
-        let (ret, out, user) = match self.attempt(params, version) {
+        let (ret, out, user) = match self.attempt(params, version, setup_call) {
             Ok(r) => r,
             // Kernels before 6.6 reject NO_SQARRAY as an unknown flag: retry with an array
             // unless the caller insisted on NO_SQARRAY.
-            Err(SetupError::Kernel(Errno::EINVAL) | SetupError::Unsupported { .. })
-                if try_no_array && self.no_sqarray.is_none() =>
-            {
+            Err(e) if self.no_sqarray.is_none() && retry_with_sq_array(&e) => {
                 params.flags &= !setup::NO_SQARRAY;
-                self.attempt(params, version)?
+                self.attempt(params, version, setup_call)?
             }
             Err(e) => return Err(e),
         };
@@ -255,6 +262,7 @@ impl Builder {
         &self,
         params: Params,
         version: Option<KernelVersion>,
+        setup_call: SetupCall<'_>,
     ) -> Result<(i32, Params, Option<UserMemory>), SetupError> {
         let g = check_params(self.entries, &params)?;
         let mut p = params;
@@ -273,12 +281,26 @@ impl Builder {
         } else {
             None
         };
-        match sys::setup(self.entries, &mut p) {
+        match setup_call(self.entries, &mut p) {
             Ok(ret) => Ok((ret, p, user)),
             Err(Errno::EINVAL) => Err(explain_einval(params.flags, version)),
             Err(e) => Err(SetupError::Kernel(e)),
         }
     }
+}
+
+/// `io_uring_setup(2)`: [`sys::setup`], or a stand-in playing an older kernel in tests.
+type SetupCall<'f> = &'f mut dyn FnMut(u32, &mut Params) -> Result<i32, Errno>;
+
+/// Whether a setup with `NO_SQARRAY` that the caller did not insist on, refused with `e`, is
+/// worth retrying with an index array: the kernel refused with a bare `EINVAL` (its version
+/// unknown), or it is older than 6.6 and `NO_SQARRAY` is the newest flag it lacks. A refusal
+/// explained by a newer flag would only be repeated.
+fn retry_with_sq_array(e: &SetupError) -> bool {
+    matches!(
+        e,
+        SetupError::Kernel(Errno::EINVAL) | SetupError::Unsupported { feature: "NO_SQARRAY", .. }
+    )
 }
 
 /// A setup the kernel refused with `EINVAL` although it passed [`check_params`]: if a
@@ -287,5 +309,162 @@ fn explain_einval(flags: u32, version: Option<KernelVersion>) -> SetupError {
     match version.and_then(|v| too_new_setup_flag(v, flags)) {
         Some(u) => u.into(),
         None => SetupError::Kernel(Errno::EINVAL),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The fallbacks of `build` on kernels older than this one: `build_with` is given a
+    //! version and a setup call that refuses, as that kernel would, the flags it lacks with
+    //! `EINVAL`, and passes everything else to the real kernel.
+    use std::vec::Vec;
+
+    use super::*;
+    use crate::probe::Unsupported;
+
+    /// Builds with `b` on a kernel that says it is `version` and refuses `refused` flags.
+    /// Returns the result and the flags of every setup call made.
+    fn build_on(
+        b: Builder,
+        version: Option<KernelVersion>,
+        refused: u32,
+    ) -> (Result<Ring, SetupError>, Vec<u32>) {
+        let mut calls = Vec::new();
+        let mut fake = |entries: u32, p: &mut Params| {
+            calls.push(p.flags);
+            if p.flags & refused != 0 {
+                Err(Errno::EINVAL)
+            } else {
+                sys::setup(entries, p)
+            }
+        };
+        let r = b.build_with(version, &mut fake);
+        (r, calls)
+    }
+
+    fn v(major: u16, minor: u16) -> Option<KernelVersion> {
+        Some(KernelVersion { major, minor })
+    }
+
+    fn round_trip(ring: &mut Ring) {
+        let nop = crate::opcode::Nop::new().build().user_data(77);
+        ring.submission().push(&nop).unwrap();
+        assert_eq!(ring.submit_and_wait(1), Ok(1));
+        assert_eq!(ring.completion().peek().map(|c| (c.user_data, c.res)), Some((77, 0)));
+        ring.completion().advance(1).unwrap();
+    }
+
+    #[test]
+    fn a_kernel_before_6_6_gets_an_sq_array_ring() {
+        let (r, calls) = build_on(Ring::builder().entries(8), v(6, 5), setup::NO_SQARRAY);
+        let mut ring = r.unwrap();
+        assert_eq!(calls.len(), 2, "one refused attempt, one retry");
+        assert_ne!(calls[0] & setup::NO_SQARRAY, 0);
+        assert_eq!(calls[1] & setup::NO_SQARRAY, 0);
+        assert_eq!(ring.params().flags & setup::NO_SQARRAY, 0);
+        assert_ne!(ring.params().sq_off.array, 0, "the ring has an index array");
+        round_trip(&mut ring);
+        // The same with NO_MMAP: the retry allocates its memory again.
+        let b = Ring::builder().entries(8).no_mmap();
+        let (r, calls) = build_on(b, v(6, 5), setup::NO_SQARRAY);
+        let mut ring = r.unwrap();
+        assert_eq!(calls.len(), 2);
+        assert!(ring.memory().user);
+        assert_eq!(ring.params().flags & (setup::NO_SQARRAY | setup::NO_MMAP), setup::NO_MMAP);
+        round_trip(&mut ring);
+    }
+
+    #[test]
+    fn an_unknown_kernel_version_still_falls_back() {
+        // uname failed: the bare EINVAL is enough to try again with an array.
+        let (r, calls) = build_on(Ring::builder().entries(4), None, setup::NO_SQARRAY);
+        let mut ring = r.unwrap();
+        assert_eq!(calls.len(), 2);
+        assert_eq!(ring.params().flags & setup::NO_SQARRAY, 0);
+        round_trip(&mut ring);
+        let b = Ring::builder().entries(4).no_sqarray(true);
+        let (r, calls) = build_on(b, None, setup::NO_SQARRAY);
+        assert_eq!(r.unwrap_err(), SetupError::Kernel(Errno::EINVAL));
+        assert_eq!(calls.len(), 1);
+    }
+
+    #[test]
+    fn insisting_on_no_sqarray_names_it_without_a_retry() {
+        let b = Ring::builder().entries(4).no_sqarray(true);
+        let (r, calls) = build_on(b, v(6, 5), setup::NO_SQARRAY);
+        assert_eq!(r.unwrap_err(), SetupError::Unsupported { feature: "NO_SQARRAY", since: "6.6" });
+        assert_eq!(calls.len(), 1);
+        // Asking for an array on that kernel needs no retry at all.
+        let b = Ring::builder().entries(4).no_sqarray(false);
+        let (r, calls) = build_on(b, v(6, 5), setup::NO_SQARRAY);
+        assert!(r.is_ok());
+        assert_eq!(calls.len(), 1);
+    }
+
+    #[test]
+    fn an_older_flag_is_named_after_the_retry() {
+        // 6.1 lacks both NO_MMAP (6.5) and NO_SQARRAY (6.6): the first refusal is explained
+        // as NO_SQARRAY, the retry without it as NO_MMAP.
+        let b = Ring::builder().entries(4).no_mmap();
+        let (r, calls) = build_on(b, v(6, 1), setup::NO_MMAP | setup::NO_SQARRAY);
+        assert_eq!(r.unwrap_err(), SetupError::Unsupported { feature: "NO_MMAP", since: "6.5" });
+        assert_eq!(calls.len(), 2);
+        assert_eq!(calls[1] & setup::NO_SQARRAY, 0);
+    }
+
+    #[test]
+    fn a_newer_flag_is_named_without_a_pointless_retry() {
+        // 6.5 lacks NO_SQARRAY (6.6) and HYBRID_IOPOLL (6.13): the newer one is named, and
+        // dropping NO_SQARRAY could not help.
+        let b = Ring::builder().entries(4).hybrid_iopoll();
+        let (r, calls) = build_on(b, v(6, 5), setup::HYBRID_IOPOLL | setup::NO_SQARRAY);
+        assert_eq!(
+            r.unwrap_err(),
+            SetupError::Unsupported { feature: "HYBRID_IOPOLL", since: "6.13" }
+        );
+        assert_eq!(calls.len(), 1);
+    }
+
+    #[test]
+    fn other_errors_are_not_retried() {
+        let mut calls = 0;
+        let mut fake = |_: u32, _: &mut Params| {
+            calls += 1;
+            Err(Errno::ENOMEM)
+        };
+        let r = Ring::builder().entries(4).build_with(v(6, 18), &mut fake);
+        assert_eq!(r.unwrap_err(), SetupError::Kernel(Errno::ENOMEM));
+        assert_eq!(calls, 1);
+    }
+
+    #[test]
+    fn retry_decision() {
+        let named = |feature, since| SetupError::Unsupported { feature, since };
+        assert!(retry_with_sq_array(&SetupError::Kernel(Errno::EINVAL)));
+        assert!(retry_with_sq_array(&named("NO_SQARRAY", "6.6")));
+        assert!(!retry_with_sq_array(&named("HYBRID_IOPOLL", "6.13")));
+        assert!(!retry_with_sq_array(&named("NO_MMAP", "6.5")));
+        assert!(!retry_with_sq_array(&SetupError::Kernel(Errno::ENOMEM)));
+        assert!(!retry_with_sq_array(&SetupError::Kernel(Errno::EPERM)));
+    }
+
+    #[test]
+    fn einval_explanations() {
+        let flags = setup::SQPOLL | setup::NO_MMAP | setup::NO_SQARRAY;
+        assert_eq!(
+            explain_einval(flags, v(6, 1)),
+            SetupError::from(Unsupported { feature: "NO_SQARRAY", since: "6.6" })
+        );
+        assert_eq!(
+            explain_einval(flags & !setup::NO_SQARRAY, v(6, 1)),
+            SetupError::Unsupported { feature: "NO_MMAP", since: "6.5" }
+        );
+        assert_eq!(
+            explain_einval(setup::SQPOLL | setup::SUBMIT_ALL, v(5, 10)),
+            SetupError::Unsupported { feature: "SUBMIT_ALL", since: "5.18" }
+        );
+        // New enough for every flag, or version unknown: the kernel's own errno.
+        assert_eq!(explain_einval(flags, v(6, 6)), SetupError::Kernel(Errno::EINVAL));
+        assert_eq!(explain_einval(flags, None), SetupError::Kernel(Errno::EINVAL));
     }
 }

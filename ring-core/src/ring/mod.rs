@@ -20,7 +20,9 @@ use crate::abi::{enter, feat, setup, Cqe, Params, Timespec};
 use crate::cq::CompletionQueue;
 use crate::errno::Errno;
 use crate::kernel::{Enter, EnterArg, Kernel};
-use crate::probe::{require_features, Unsupported};
+use crate::probe::{
+    require_enter_flags, require_features, too_new_enter_flag, KernelVersion, Unsupported,
+};
 use crate::queues::Queues;
 use crate::setup::SetupError;
 use crate::sq::SubmissionQueue;
@@ -224,15 +226,18 @@ impl Ring {
     }
 
     /// As [`submit_and_wait`](Self::submit_and_wait), giving up after `timeout` with
-    /// `Err(ETIME)` (needs `IORING_FEAT_EXT_ARG`, 5.11; `EOPNOTSUPP` without).
+    /// `Err(RingError::Kernel(ETIME))`. Needs `EXT_ARG` (5.11): on a kernel whose features
+    /// word lacks `IORING_FEAT_EXT_ARG` it returns [`RingError::Unsupported`] before anything
+    /// is published or entered.
     pub fn submit_and_wait_timeout(
         &mut self,
         wait_nr: u32,
         timeout: Duration,
-    ) -> Result<u32, Errno> {
+    ) -> Result<u32, RingError> {
+        require_enter_flags(self.params.features, enter::EXT_ARG)?;
         let ts = timespec(timeout);
         let arg = EnterArg::Wait { timeout: Some(&ts), min_wait_usec: 0 };
-        self.queues.submission().submit_and_wait_with(&self.submitter, wait_nr, arg)
+        Ok(self.queues.submission().submit_and_wait_with(&self.submitter, wait_nr, arg)?)
     }
 
     /// Waits for at least `n` completions; returns how many are ready.
@@ -240,20 +245,26 @@ impl Ring {
         self.queues.completion().wait(&self.submitter, n)
     }
 
-    /// Waits for at least `n` completions or `timeout` (`Err(ETIME)` with none ready).
+    /// Waits for at least `n` completions or `timeout` (`Err(RingError::Kernel(ETIME))` with
+    /// none ready). Needs `EXT_ARG` (5.11): without `IORING_FEAT_EXT_ARG` it returns
+    /// [`RingError::Unsupported`] without entering.
     ///
     /// ```
     /// use std::time::Duration;
-    /// use ring_core::{Errno, Ring};
+    /// use ring_core::{Errno, Ring, RingError};
     /// let mut ring = Ring::new(4)?;
     /// // Nothing was submitted: the wait ends with ETIME, not a hang.
-    /// assert_eq!(ring.wait_timeout(1, Duration::from_millis(5)), Err(Errno::ETIME));
+    /// assert_eq!(
+    ///     ring.wait_timeout(1, Duration::from_millis(5)),
+    ///     Err(RingError::Kernel(Errno::ETIME))
+    /// );
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn wait_timeout(&mut self, n: u32, timeout: Duration) -> Result<u32, Errno> {
+    pub fn wait_timeout(&mut self, n: u32, timeout: Duration) -> Result<u32, RingError> {
+        require_enter_flags(self.params.features, enter::EXT_ARG)?;
         let ts = timespec(timeout);
         let arg = EnterArg::Wait { timeout: Some(&ts), min_wait_usec: 0 };
-        self.queues.completion().wait_with(&self.submitter, n, arg)
+        Ok(self.queues.completion().wait_with(&self.submitter, n, arg)?)
     }
 
     /// Waits for `n` completions with a minimum timeout (6.12, `IORING_FEAT_MIN_TIMEOUT`):
@@ -283,8 +294,10 @@ impl Ring {
     /// With SQPOLL: publishes written entries and, if the SQ is full, waits until the
     /// polling thread has consumed some (`ENTER_SQ_WAIT`, 5.10), waking the thread first if
     /// it sleeps. Returns the free space. Without SQPOLL only submitting frees space, so
-    /// this returns at once. A dead polling thread gives `EOWNERDEAD`.
-    pub fn sq_wait(&mut self) -> Result<u32, Errno> {
+    /// this returns at once. A dead polling thread gives `EOWNERDEAD`. No feature bit
+    /// announces `SQ_WAIT`: a kernel older than 5.10 refuses it with `EINVAL`, which is
+    /// reported as [`RingError::Unsupported`] naming `SQ_WAIT`.
+    pub fn sq_wait(&mut self) -> Result<u32, RingError> {
         let (mut sq, _, k) = self.split();
         if sq.setup_flags() & setup::SQPOLL == 0 {
             return Ok(sq.space_left());
@@ -297,8 +310,11 @@ impl Ring {
         if sq.need_wakeup() {
             flags |= enter::SQ_WAKEUP;
         }
-        k.enter(Enter { flags, ..Enter::default() })?;
-        Ok(sq.space_left())
+        match k.enter(Enter { flags, ..Enter::default() }) {
+            Ok(_) => Ok(sq.space_left()),
+            Err(Errno::EINVAL) => Err(explain_enter_einval(flags, crate::sys::kernel_version())),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// The next completion without consuming it. When the CQ is empty but the kernel has
@@ -316,9 +332,62 @@ impl Ring {
     }
 }
 
+/// An enter the kernel refused with `EINVAL`: if one of its flags is newer than the running
+/// kernel, that flag is the reason (as `Builder::build` explains a refused setup).
+fn explain_enter_einval(flags: u32, version: Option<KernelVersion>) -> RingError {
+    match version.and_then(|v| too_new_enter_flag(v, flags)) {
+        Some(u) => RingError::Unsupported(u),
+        None => RingError::Kernel(Errno::EINVAL),
+    }
+}
+
 pub(crate) fn timespec(d: Duration) -> Timespec {
     Timespec {
         tv_sec: d.as_secs().min(i64::MAX as u64) as i64,
         tv_nsec: i64::from(d.subsec_nanos()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_enter_einval_is_explained_by_the_kernel_version() {
+        let v = |major, minor| Some(KernelVersion { major, minor });
+        let sq_wait = enter::SQ_WAIT | enter::SQ_WAKEUP;
+        assert_eq!(
+            explain_enter_einval(sq_wait, v(5, 4)),
+            RingError::Unsupported(Unsupported { feature: "SQ_WAIT", since: "5.10" })
+        );
+        // A kernel new enough for every flag refused for another reason: the bare errno.
+        assert_eq!(explain_enter_einval(sq_wait, v(5, 10)), RingError::Kernel(Errno::EINVAL));
+        assert_eq!(explain_enter_einval(sq_wait, v(6, 18)), RingError::Kernel(Errno::EINVAL));
+        // Unknown version (uname failed): nothing to explain with.
+        assert_eq!(explain_enter_einval(sq_wait, None), RingError::Kernel(Errno::EINVAL));
+    }
+
+    #[test]
+    fn timed_waits_refuse_before_entering_without_ext_arg() {
+        // This kernel has EXT_ARG; the ring's features word is edited to one without it, as
+        // a 5.10 kernel would report. Nothing may reach the kernel: an entry pushed before
+        // stays unpublished, and a wait refused here is not an ETIME from the kernel.
+        let mut ring = Ring::new(4).unwrap();
+        assert_ne!(ring.features() & feat::EXT_ARG, 0, "this kernel has EXT_ARG");
+        ring.params.features &= !feat::EXT_ARG;
+        let missing = RingError::Unsupported(Unsupported { feature: "EXT_ARG", since: "5.11" });
+        ring.submission().push(&crate::opcode::Nop::new().build().user_data(7)).unwrap();
+        assert_eq!(ring.submit_and_wait_timeout(1, Duration::from_secs(5)), Err(missing));
+        assert_eq!(ring.submission().unpublished(), 1, "published before the refusal");
+        assert_eq!(ring.wait_timeout(1, Duration::from_millis(1)), Err(missing));
+        // The untimed paths are unaffected, and the entry is still there to submit.
+        assert_eq!(ring.submit_and_wait(1), Ok(1));
+        assert_eq!(ring.completion().peek().map(|c| c.user_data), Some(7));
+        ring.params.features |= feat::EXT_ARG;
+        ring.completion().advance(1).unwrap();
+        assert_eq!(
+            ring.wait_timeout(1, Duration::from_millis(1)),
+            Err(RingError::Kernel(Errno::ETIME))
+        );
     }
 }
