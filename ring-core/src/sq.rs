@@ -207,24 +207,9 @@ impl<'a, B: Backend> SubmissionQueue<'a, B> {
     }
 
     #[inline]
-    fn slot(&self, pos: u32) -> &'a B::Cell<Sqe> {
-        let unit = ((pos & self.mem.mask) << self.mem.shift) as usize;
-        &self.mem.sqes[unit]
-    }
-
-    #[inline]
     fn write_entry(&self, pos: u32, sqe: &Sqe) {
-        let cell = self.slot(pos);
-        // SAFETY: `pos` is reserved by this user (at or after the local tail, with space
-        // checked against an acquired kernel head), so the kernel is not reading this slot.
-        cell.with_mut(|p| unsafe { p.write(*sqe) });
-        if self.mem.shift == 1 {
-            // A 64-byte entry on an SQE128 ring: the second half (the command area) is zeroed,
-            // so no stale bytes of an earlier entry reach the kernel.
-            let ext = &self.mem.sqes[((pos & self.mem.mask) << 1) as usize + 1];
-            // SAFETY: as above; the second unit belongs to the same reserved entry.
-            ext.with_mut(|p| unsafe { p.write(Sqe::default()) });
-        }
+        let unit = ((pos & self.mem.mask) << self.mem.shift) as usize;
+        write_units::<B>(self.mem.sqes, unit, self.mem.shift == 1, sqe);
     }
 
     /// Reserves one slot, or reports [`SqFull`]. Nothing is reserved until the slot is
@@ -297,7 +282,12 @@ impl<'a, B: Backend> SubmissionQueue<'a, B> {
         let free = self.free_for(n);
         let to_wrap = self.mem.entries - (self.st.sqe_tail & self.mem.mask);
         let capacity = n.min(free).min(to_wrap);
-        SqeBatch { sq: self, capacity, filled: 0 }
+        // The batch's slots are contiguous (it stops at the wrap): it keeps them as one
+        // slice, so its pushes index a local slice instead of re-reading the geometry.
+        let shift = self.mem.shift;
+        let first = ((self.st.sqe_tail & self.mem.mask) << shift) as usize;
+        let units = &self.mem.sqes[first..first + ((capacity as usize) << shift)];
+        SqeBatch { sq: self, units, big: shift == 1, capacity, filled: 0 }
     }
 
     /// Publishes every written entry to the kernel (one tail store). Returns how many were
@@ -426,9 +416,27 @@ impl<B: Backend> SqeSlot<'_, '_, B> {
     }
 }
 
+/// Writes `sqe` into the entry starting at `units[at]`; on an SQE128 ring (`big`) zeroes its
+/// second half, the command area, so no stale bytes of an earlier entry reach the kernel.
+#[inline(always)]
+fn write_units<B: Backend>(units: &[B::Cell<Sqe>], at: usize, big: bool, sqe: &Sqe) {
+    // SAFETY: callers pass the units of an entry reserved by this user (at or after the
+    // local tail, with space checked against an acquired kernel head), so the kernel is not
+    // reading them.
+    units[at].with_mut(|p| unsafe { p.write(*sqe) });
+    if big {
+        // SAFETY: as above; the second unit belongs to the same reserved entry.
+        units[at + 1].with_mut(|p| unsafe { p.write(Sqe::default()) });
+    }
+}
+
 /// Contiguous reserved-on-write slots, from [`SubmissionQueue::acquire_batch`].
 pub struct SqeBatch<'s, 'a, B: Backend> {
     sq: &'s mut SubmissionQueue<'a, B>,
+    /// The batch's SQE units, from the local tail on.
+    units: &'a [B::Cell<Sqe>],
+    /// SQE128: two units per entry.
+    big: bool,
     capacity: u32,
     filled: u32,
 }
@@ -455,8 +463,8 @@ impl<B: Backend> SqeBatch<'_, '_, B> {
         if self.filled == self.capacity {
             return Err(SqFull);
         }
-        let pos = self.sq.st.sqe_tail.wrapping_add(self.filled);
-        self.sq.write_entry(pos, entry.as_sqe());
+        let unit = (self.filled as usize) << u32::from(self.big);
+        write_units::<B>(self.units, unit, self.big, entry.as_sqe());
         self.filled += 1;
         Ok(())
     }
