@@ -430,6 +430,13 @@ impl<'a, B: Backend> CompletionQueue<'a, B> {
         if B::logic_fault(LogicFault::H12IgnoreParkedCompletions) {
             return false;
         }
+        if B::logic_fault(LogicFault::SeedOverflowInCqFlags) {
+            // The Go seed (verification only): CQ_OVERFLOW looked for in the CQ flags word.
+            // Relaxed: hints, as below.
+            let cq = self.mem.flags.map_or(0, |w| load::<B>(w, Site::CqFlagsLoad));
+            let sq = load::<B>(self.mem.sq_flags, Site::SqFlagsLoad);
+            return cq & sq_flags::CQ_OVERFLOW != 0 || sq & sq_flags::TASKRUN != 0;
+        }
         // Relaxed: a hint to enter; the CQEs themselves are acquired through the tail.
         load::<B>(self.mem.sq_flags, Site::SqFlagsLoad)
             & (sq_flags::CQ_OVERFLOW | sq_flags::TASKRUN)

@@ -29,6 +29,12 @@ pub enum LogicFault {
     H19WakeupBeforePublish,
     /// The Go seed's `head < tail` comparison, which breaks when the u32 counters wrap.
     SeedUnwrappedCompare,
+    /// The Go seed looked for CQ_OVERFLOW in the CQ flags word, where the kernel never sets
+    /// it, instead of in the SQ flags word: a backlog is never noticed.
+    SeedOverflowInCqFlags,
+    /// The Go seed's enter to flush parked completions lacked GETEVENTS, so the kernel never
+    /// flushed the backlog.
+    SeedFlushWithoutGetevents,
 }
 
 impl LogicFault {
@@ -41,9 +47,12 @@ impl LogicFault {
         LogicFault::H15ValidateAfterPublish,
         LogicFault::H19WakeupBeforePublish,
         LogicFault::SeedUnwrappedCompare,
+        LogicFault::SeedOverflowInCqFlags,
+        LogicFault::SeedFlushWithoutGetevents,
     ];
 
-    /// The historical-bug id (`"H10"`) or `"seed"`.
+    /// The historical-bug id (`"H10"`), or `"seed"`, `"seed-cqflags"`, `"seed-getevents"`
+    /// for the Go seed's three.
     pub const fn id(self) -> &'static str {
         match self {
             LogicFault::H10WaitSkipsWakeup => "H10",
@@ -53,6 +62,8 @@ impl LogicFault {
             LogicFault::H15ValidateAfterPublish => "H15",
             LogicFault::H19WakeupBeforePublish => "H19",
             LogicFault::SeedUnwrappedCompare => "seed",
+            LogicFault::SeedOverflowInCqFlags => "seed-cqflags",
+            LogicFault::SeedFlushWithoutGetevents => "seed-getevents",
         }
     }
 }

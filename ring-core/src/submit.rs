@@ -80,7 +80,13 @@ impl<B: Backend> SubmissionQueue<'_, B> {
         let iopoll = setup_flags & setup::IOPOLL != 0 && !sqpoll;
         let parked = self.cq_needs_flush();
         if wait_nr != 0 || iopoll || parked {
-            flags |= enter::GETEVENTS;
+            // The Go seed (verification only): entering for parked completions alone
+            // without GETEVENTS, which flushes nothing.
+            let seed =
+                B::logic_fault(LogicFault::SeedFlushWithoutGetevents) && wait_nr == 0 && !iopoll;
+            if !seed {
+                flags |= enter::GETEVENTS;
+            }
             needed = true;
         }
         EnterPlan { needed, to_submit, min_complete: wait_nr, flags }
@@ -197,7 +203,13 @@ impl<B: Backend> CompletionQueue<'_, B> {
     /// an enter(GETEVENTS) if the flags say there are any. Returns the number then ready.
     pub fn flush<K: Kernel + ?Sized>(&mut self, kernel: &K) -> Result<u32, Errno> {
         if self.needs_flush() {
-            kernel.enter(Enter { flags: enter::GETEVENTS, ..Enter::default() })?;
+            // The Go seed (verification only): the flushing enter without GETEVENTS.
+            let flags = if B::logic_fault(LogicFault::SeedFlushWithoutGetevents) {
+                0
+            } else {
+                enter::GETEVENTS
+            };
+            kernel.enter(Enter { flags, ..Enter::default() })?;
         }
         Ok(self.ready())
     }

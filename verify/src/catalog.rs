@@ -72,6 +72,17 @@ pub enum Repro {
     Caught(Vec<Mutation>),
     /// By this mutation, which must NOT make any model fail (H8).
     MustPass(Mutation),
+    /// By a model of its own that re-enacts the faulty code, because the shipped code cannot
+    /// be switched to it (H7): `model` must fail, `control` (the same with the correct
+    /// access) must pass. `construction` says why ring-core cannot contain the bug.
+    Reenacted {
+        /// The bug model (verify/src/models/, `BUG_MODELS`).
+        model: &'static str,
+        /// The control model, which must pass.
+        control: &'static str,
+        /// Why the shipped code cannot have the bug.
+        construction: &'static str,
+    },
     /// Not reproducible here, with the reason.
     NotApplicable(&'static str),
 }
@@ -100,6 +111,35 @@ fn kernel(k: KSite, o: Ordering) -> Mutation {
 }
 
 /// Every historical bug.
+///
+/// # H7 by construction
+///
+/// ring-core reaches every shared word only through [`ring_core::Word`], whose only accesses
+/// are atomic, so H7's read of the kernel-written SQ head as plain memory cannot be written
+/// against it:
+///
+/// ```compile_fail
+/// use ring_core::Word;
+///
+/// // H7's space check: the SQ head read as plain memory. `Word` has no such read.
+/// fn free_slots<W: Word>(head: &W, tail: u32, entries: u32) -> u32 {
+///     entries - tail.wrapping_sub(unsafe { head.unsync_load() })
+/// }
+/// ```
+///
+/// while the same check with the atomic read ring-core makes compiles:
+///
+/// ```
+/// use core::sync::atomic::Ordering;
+/// use ring_core::Word;
+///
+/// fn free_slots<W: Word>(head: &W, tail: u32, entries: u32) -> u32 {
+///     entries - tail.wrapping_sub(head.load(Ordering::Acquire))
+/// }
+/// # let _ = free_slots::<core::sync::atomic::AtomicU32>;
+/// ```
+///
+/// The `Reenacted` entry then shows that loom would report such a read.
 pub fn bugs() -> Vec<Bug> {
     use Ordering::{Acquire, Relaxed};
     vec![
@@ -136,9 +176,11 @@ pub fn bugs() -> Vec<Bug> {
         Bug {
             id: "H7",
             what: "SQ head (kernel-written) read non-atomically",
-            repro: Repro::NotApplicable(
-                "prevented by construction: the Word trait has only atomic load and store, so no non-atomic access to a shared word can be written",
-            ),
+            repro: Repro::Reenacted {
+                model: "h7_plain_head",
+                control: "h7_atomic_head",
+                construction: "ring-core's Word trait has only atomic load and store, so no non-atomic access to a shared word can be written (compile-fail example in verify::catalog::bugs)",
+            },
         },
         Bug {
             id: "H8",
@@ -185,6 +227,16 @@ pub fn bugs() -> Vec<Bug> {
             what: "Go seed: head < tail compared directly, wrong once the counters wrap",
             repro: Repro::Caught(vec![Mutation::Logic(LogicFault::SeedUnwrappedCompare)]),
         },
+        Bug {
+            id: "seed-cqflags",
+            what: "Go seed: CQ_OVERFLOW tested in the CQ flags word instead of the SQ flags: the backlog never noticed",
+            repro: Repro::Caught(vec![Mutation::Logic(LogicFault::SeedOverflowInCqFlags)]),
+        },
+        Bug {
+            id: "seed-getevents",
+            what: "Go seed: the enter to flush the overflow backlog lacked GETEVENTS: nothing flushed",
+            repro: Repro::Caught(vec![Mutation::Logic(LogicFault::SeedFlushWithoutGetevents)]),
+        },
     ]
 }
 
@@ -217,36 +269,123 @@ mod tests {
     }
 }
 
+/// Checks of the generated matrix in docs/ordering.md that need neither loom nor Miri.
+///
+/// The verdicts themselves come from running the checkers: CI re-runs the loom matrix with
+/// `verify all --check-docs` and fails when any checked-in verdict differs (a unit test would
+/// have to build and run the whole loom suite against every mutant, about a minute, under
+/// `--cfg loom`). What is deterministic without running them is checked here: the table lists
+/// exactly today's mutants; every weakening is marked caught, by models that exist, with
+/// failure kinds that exist; the strengthening passes; the Miri column is well-formed and
+/// states the seeds CI runs; docs/verification.md lists exactly the suite's models.
 #[cfg(test)]
 mod doc_tests {
     use super::*;
+    use crate::matrix_doc::{parse, section, Matrix, SECTION};
+    use crate::outcome::Failure;
 
-    /// The mutant names in a generated section of docs/ordering.md.
-    fn doc_mutants(section: &str) -> Vec<String> {
-        let doc = include_str!("../../docs/ordering.md");
-        let begin = doc.find(&format!("<!-- {section}:begin")).expect("begin marker");
-        let end = doc.find(&format!("<!-- {section}:end -->")).expect("end marker");
-        doc[begin..end]
+    const ORDERING_MD: &str = include_str!("../../docs/ordering.md");
+    const VERIFICATION_MD: &str = include_str!("../../docs/verification.md");
+    const MODELS_RS: &str = include_str!("models/mod.rs");
+    const CI: &str = include_str!("../../.ci/run");
+
+    fn matrix() -> Matrix {
+        let table = section(ORDERING_MD, SECTION).expect("matrix markers in docs/ordering.md");
+        parse(table).expect("docs/ordering.md matrix parses")
+    }
+
+    /// The names of the suite's models (`models::ALL`, read from its source: the models
+    /// module is built only with `--cfg loom`).
+    fn suite_models() -> Vec<String> {
+        let all = MODELS_RS.find("pub const ALL").expect("models::ALL");
+        let end = MODELS_RS[all..].find("];").expect("end of models::ALL") + all;
+        MODELS_RS[all..end]
             .lines()
-            .filter_map(|l| l.strip_prefix("| `"))
-            .filter_map(|l| l.split('`').next())
-            .filter(|n| *n != "baseline")
+            .filter_map(|l| l.trim().strip_prefix("name: \""))
+            .filter_map(|l| l.split('"').next())
             .map(str::to_string)
             .collect()
     }
 
     /// The checked-in matrix must cover exactly today's sites and orderings: a site added,
     /// removed or given another default makes this fail until `verify mutants --write-docs`
-    /// runs again (CI also re-runs the matrix and compares the verdicts: `--check-docs`).
+    /// runs again.
     #[test]
     fn checked_in_matrix_lists_every_current_mutant() {
         let mut want: Vec<String> =
             mutants().iter().chain(&strengthenings()).map(|m| m.name()).collect();
         want.sort();
-        for section in ["matrix", "miri"] {
-            let mut have = doc_mutants(section);
-            have.sort();
-            assert_eq!(have, want, "docs/ordering.md {section} table is stale");
+        let mut have: Vec<String> = matrix().rows.into_iter().map(|r| r.mutant).collect();
+        have.sort();
+        assert_eq!(have, want, "docs/ordering.md matrix is stale");
+    }
+
+    /// Every weakening is caught by models of the suite with known failure kinds; the
+    /// strengthening passes everything; the Miri cells say caught (how) or not caught.
+    #[test]
+    fn checked_in_verdicts_are_well_formed() {
+        let models = suite_models();
+        assert!(models.len() >= 10, "only {} suite models found", models.len());
+        let strong: Vec<String> = strengthenings().iter().map(|m| m.name()).collect();
+        for row in matrix().rows {
+            let name = &row.mutant;
+            if strong.contains(name) {
+                assert_eq!(row.result, "passes every model (as it must)", "{name}");
+                assert_eq!(row.caught_by, "—", "{name}");
+                assert_eq!(row.miri, "passes (as it must)", "{name}");
+                continue;
+            }
+            assert_eq!(row.result, "caught", "{name}: every weakening must be caught");
+            for entry in row.caught_by.split(", ") {
+                let (model, kind) = entry
+                    .strip_suffix(')')
+                    .and_then(|e| e.split_once(" ("))
+                    .unwrap_or_else(|| panic!("{name}: caught-by entry {entry:?}"));
+                assert!(models.iter().any(|m| m == model), "{name}: no suite model {model}");
+                assert!(Failure::parse(kind).is_some(), "{name}: unknown failure kind {kind}");
+            }
+            let miri_ok = row.miri == "not caught by Miri"
+                || row
+                    .miri
+                    .strip_prefix("caught: ")
+                    .is_some_and(|v| ["data race", "deadlock", "UB", "assertion"].contains(&v));
+            assert!(miri_ok, "{name}: Miri cell {:?}", row.miri);
         }
+    }
+
+    /// The Miri column states the seeds CI runs the scenarios with, and a passing baseline.
+    #[test]
+    fn miri_seeds_match_ci() {
+        let flag = "-Zmiri-many-seeds=0..";
+        let line = CI
+            .lines()
+            .find(|l| l.contains("miri_scenarios") && l.contains(flag))
+            .expect(".ci/run runs the Miri scenarios with -Zmiri-many-seeds");
+        let at = line.find(flag).unwrap() + flag.len();
+        let seeds: String = line[at..].chars().take_while(char::is_ascii_digit).collect();
+        let header = matrix().miri_header;
+        assert_eq!(
+            header,
+            crate::matrix_doc::miri_header(seeds.parse().unwrap(), "passes"),
+            "docs/ordering.md's Miri column must state the seeds of .ci/run"
+        );
+    }
+
+    /// docs/verification.md's table of models names exactly the suite's models.
+    #[test]
+    fn verification_md_lists_every_model() {
+        let table = VERIFICATION_MD.find("| model | property | threads |").expect("models table");
+        let mut have: Vec<String> = VERIFICATION_MD[table..]
+            .lines()
+            .skip(2)
+            .take_while(|l| l.starts_with('|'))
+            .filter_map(|l| l.strip_prefix("| `"))
+            .filter_map(|l| l.split('`').next())
+            .map(str::to_string)
+            .collect();
+        have.sort();
+        let mut want = suite_models();
+        want.sort();
+        assert_eq!(have, want, "docs/verification.md's models table is stale");
     }
 }

@@ -3,6 +3,7 @@
 //! result types the `verify` CLI shares with the loom runner.
 
 pub mod catalog;
+pub mod matrix_doc;
 pub mod outcome;
 
 #[cfg(loom)]

@@ -21,8 +21,9 @@ fn progress(msg: &str) {
 }
 
 /// Runs every model with `mutation` active (or none) at `bound`; emits each run.
-fn suite(kind: &str, label: &str, mutation: Option<Mutation>, bound: usize) {
-    for m in models::ALL {
+/// `model`, when given, restricts the run to the models whose name contains it.
+fn suite(kind: &str, label: &str, mutation: Option<Mutation>, bound: usize, model: Option<&str>) {
+    for m in models::ALL.iter().filter(|m| model.is_none_or(|n| m.name.contains(n))) {
         let body = m.body;
         let r = match mutation {
             None => run::run(m.name, bound, body),
@@ -55,10 +56,11 @@ pub fn main() -> std::process::ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let bound = arg_bound(&args);
     let only = arg_value(&args, "--only");
+    let model = arg_value(&args, "--model");
     match args.first().map(String::as_str) {
         Some("models") => {
             progress(&format!("loom model suite at preemption bound {bound}"));
-            suite("suite", "", None, bound);
+            suite("suite", "", None, bound, model);
         }
         Some("mutants") => {
             let list: Vec<Mutation> = mutants().into_iter().chain(strengthenings()).collect();
@@ -68,7 +70,7 @@ pub fn main() -> std::process::ExitCode {
                     continue;
                 }
                 progress(&format!("[{}/{}] mutant {name}", i + 1, list.len()));
-                suite("matrix", &name, Some(*m), bound);
+                suite("matrix", &name, Some(*m), bound, model);
             }
         }
         Some("bugs") => {
@@ -80,12 +82,29 @@ pub fn main() -> std::process::ExitCode {
                     Repro::Caught(ms) => {
                         for m in ms {
                             progress(&format!("{}: {}", bug.id, m.name()));
-                            suite("bug", &format!("{} {}", bug.id, m.name()), Some(m), bound);
+                            suite(
+                                "bug",
+                                &format!("{} {}", bug.id, m.name()),
+                                Some(m),
+                                bound,
+                                model,
+                            );
                         }
                     }
                     Repro::MustPass(m) => {
                         progress(&format!("{}: {} (must pass)", bug.id, m.name()));
-                        suite("bug", &format!("{} {}", bug.id, m.name()), Some(m), bound);
+                        suite("bug", &format!("{} {}", bug.id, m.name()), Some(m), bound, model);
+                    }
+                    Repro::Reenacted { model: bad, control, .. } => {
+                        for name in [bad, control] {
+                            let Some(m) = models::by_name(name) else {
+                                progress(&format!("{}: no model named {name}", bug.id));
+                                continue;
+                            };
+                            progress(&format!("{}: model {name}", bug.id));
+                            let r = run::run(m.name, bound, m.body);
+                            emit(&r.to_json("bug", &format!("{} model:{name}", bug.id)));
+                        }
                     }
                     Repro::NotApplicable(_) => {}
                 }
@@ -113,7 +132,7 @@ pub fn main() -> std::process::ExitCode {
             }
         }
         _ => {
-            eprintln!("usage: verify-loom <models|mutants|bugs|litmus> [--bound N] [--only NAME]");
+            eprintln!("usage: verify-loom <models|mutants|bugs|litmus> [--bound N] [--only NAME] [--model NAME]");
             return std::process::ExitCode::from(2);
         }
     }

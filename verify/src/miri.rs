@@ -2,10 +2,10 @@
 //! under Miri with several seeds, as is and once per mutant. Miri's data-race detector and
 //! weak-memory emulation are a second, independent checker next to loom.
 
-use std::fmt::Write as _;
 use std::process::Command;
 
 use verify::catalog::{mutants, strengthenings, Mutation};
+use verify::matrix_doc::{miri_header, Matrix, Row, MIRI_NOT_RUN};
 
 /// One Miri run: a mutant (or none) over `seeds` seeds.
 pub struct MiriRun {
@@ -81,23 +81,43 @@ pub fn run(seeds: u32, baseline_only: bool) -> Vec<MiriRun> {
     out
 }
 
-/// The Miri column as a markdown table.
-pub fn table(runs: &[MiriRun], seeds: u32) -> String {
-    let mut s =
-        format!("| mutant | Miri, seeds 0..{seeds} (`verify miri --seeds {seeds}`) |\n|---|---|\n");
-    for r in runs {
-        let v = if r.label == "baseline" || r.label.ends_with("CqHeadLoad=Acquire") {
-            match r.verdict.as_str() {
-                "pass" => "passes (as it must)".to_string(),
-                v => format!("FAILS: {v}"),
+/// The matrix `recorded` (its loom columns kept) with the Miri column replaced by `runs`
+/// over seeds `0..seeds`. A mutant missing from `recorded` gets a row whose loom columns say
+/// "not run" until `verify mutants --write-docs` fills them.
+pub fn merge(recorded: &Matrix, runs: &[MiriRun], seeds: u32) -> Matrix {
+    let baseline = match runs.first().map(|r| r.verdict.as_str()) {
+        Some("pass") => "passes".to_string(),
+        Some(v) => format!("FAILS: {v}"),
+        None => MIRI_NOT_RUN.to_string(),
+    };
+    let mut names: Vec<String> =
+        mutants().into_iter().chain(strengthenings()).map(|m| m.name()).collect();
+    names.sort();
+    let strong: Vec<String> = strengthenings().iter().map(|m| m.name()).collect();
+    let rows = names
+        .into_iter()
+        .map(|name| {
+            let miri = match runs.iter().find(|r| r.label == name) {
+                None => MIRI_NOT_RUN.to_string(),
+                Some(r) if strong.contains(&name) => match r.verdict.as_str() {
+                    "pass" => "passes (as it must)".to_string(),
+                    v => format!("FAILS: {v}"),
+                },
+                Some(r) => match r.verdict.as_str() {
+                    "pass" => "not caught by Miri".to_string(),
+                    v => format!("caught: {v}"),
+                },
+            };
+            match recorded.row(&name) {
+                Some(r) => Row { miri, ..r.clone() },
+                None => Row {
+                    mutant: name,
+                    result: MIRI_NOT_RUN.to_string(),
+                    caught_by: "—".to_string(),
+                    miri,
+                },
             }
-        } else {
-            match r.verdict.as_str() {
-                "pass" => "not caught by Miri".to_string(),
-                v => format!("caught: {v}"),
-            }
-        };
-        let _ = writeln!(s, "| `{}` | {v} |", r.label);
-    }
-    s
+        })
+        .collect();
+    Matrix { miri_header: miri_header(seeds, &baseline), rows }
 }

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use verify::catalog::{bugs, mutants, strengthenings, Repro};
+use verify::matrix_doc::{self, render, Matrix, Row, MIRI_NOT_RUN};
 use verify::outcome::{json_get, json_str, ModelRun};
 
 use crate::Check;
@@ -156,6 +157,20 @@ impl Report {
                         None => out.push(format!("{label}: not run")),
                     }
                 }
+                Repro::Reenacted { model, control, .. } => {
+                    for (name, must_fail) in [(model, true), (control, false)] {
+                        let label = format!("{} model:{name}", bug.id);
+                        match self.bug_runs.get(&label) {
+                            Some(runs) if failures(runs).is_empty() != must_fail => {}
+                            Some(_) if must_fail => out.push(format!("{label}: not caught")),
+                            Some(runs) => out.push(format!(
+                                "{label}: the control must pass, {}",
+                                failures(runs).join(", ")
+                            )),
+                            None => out.push(format!("{label}: not run")),
+                        }
+                    }
+                }
                 Repro::NotApplicable(_) => {}
             }
         }
@@ -254,28 +269,35 @@ impl Report {
         s
     }
 
-    /// The matrix as a markdown table (deterministic: no timings or counts).
-    pub fn matrix_table(&self) -> String {
+    /// The matrix (deterministic: no timings or counts), with the Miri column taken from
+    /// `recorded` (the checked-in table: `verify mutants` does not run Miri).
+    pub fn matrix(&self, recorded: Option<&Matrix>) -> Matrix {
         let strong = Self::strengthening_names();
-        let mut s = String::from(
-            "| mutant (site = ordering) | result | caught by (model: failure) |\n|---|---|---|\n",
-        );
-        for (name, runs) in &self.matrix {
-            let f = failures(runs);
-            let result = match (strong.contains(name), f.is_empty()) {
-                (true, true) => "passes every model (as it must)",
-                (true, false) => "FAILS a model (must pass)",
-                (false, true) => "NOT CAUGHT",
-                (false, false) => "caught",
-            };
-            let by = if f.is_empty() { "—".to_string() } else { f.join(", ") };
-            let _ = writeln!(s, "| `{name}` | {result} | {by} |");
-        }
-        s
+        let rows = self
+            .matrix
+            .iter()
+            .map(|(name, runs)| {
+                let f = failures(runs);
+                let result = match (strong.contains(name), f.is_empty()) {
+                    (true, true) => "passes every model (as it must)",
+                    (true, false) => "FAILS a model (must pass)",
+                    (false, true) => "NOT CAUGHT",
+                    (false, false) => "caught",
+                };
+                Row {
+                    mutant: name.clone(),
+                    result: result.to_string(),
+                    caught_by: if f.is_empty() { "—".to_string() } else { f.join(", ") },
+                    miri: recorded.and_then(|m| m.miri(name)).unwrap_or(MIRI_NOT_RUN).to_string(),
+                }
+            })
+            .collect();
+        let miri_header = recorded.map_or_else(|| "Miri".to_string(), |m| m.miri_header.clone());
+        Matrix { miri_header, rows }
     }
 
     /// The full markdown report.
-    pub fn markdown(&self, secs: f64) -> String {
+    pub fn markdown(&self, secs: f64, recorded: Option<&Matrix>) -> String {
         let mut s = String::from("# Verification report\n\n");
         let _ = writeln!(s, "{}\n", self.summary(secs).replace('\n', "  \n"));
         if !self.selftest.is_empty() {
@@ -317,7 +339,7 @@ impl Report {
                 self.bound,
                 self.matrix_secs.unwrap_or(0.0)
             );
-            s.push_str(&self.matrix_table());
+            s.push_str(&render(&self.matrix(recorded)));
             s.push('\n');
         }
         if !self.bug_runs.is_empty() {
@@ -352,6 +374,28 @@ impl Report {
                             } else {
                                 format!("FAILS {}", f.join(", "))
                             },
+                        )
+                    }
+                    Repro::Reenacted { model, control, construction } => {
+                        let runs = |name: &str| {
+                            let label = format!("{} model:{name}", bug.id);
+                            self.bug_runs.get(&label).map(|r| failures(r)).unwrap_or_default()
+                        };
+                        let bad = runs(model);
+                        let good = runs(control);
+                        let caught = if bad.is_empty() {
+                            "NOT CAUGHT".to_string()
+                        } else {
+                            format!("caught by {}", bad.join(", "))
+                        };
+                        let ctl = if good.is_empty() {
+                            format!("control `{control}` passes")
+                        } else {
+                            format!("control `{control}` FAILS {}", good.join(", "))
+                        };
+                        (
+                            format!("re-enacted: `model:{model}`"),
+                            format!("{caught}; {ctl}; and by construction: {construction}"),
                         )
                     }
                     Repro::NotApplicable(why) => ("—".into(), format!("not applicable: {why}")),
@@ -419,30 +463,41 @@ impl Report {
     }
 }
 
-/// Writes `table` into docs/ordering.md between the markers of section `name`, or (check
-/// mode) fails if the checked-in table differs.
-pub fn sync_doc_section(name: &str, table: &str, write: bool) -> Result<String, String> {
-    let path = crate::loom_child::workspace_root().join("docs").join("ordering.md");
+fn ordering_doc_path() -> std::path::PathBuf {
+    crate::loom_child::workspace_root().join("docs").join("ordering.md")
+}
+
+/// The matrix as checked in to docs/ordering.md, if it can be read and parsed.
+pub fn recorded_matrix() -> Result<Matrix, String> {
+    let path = ordering_doc_path();
     let doc = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let table = matrix_doc::section(&doc, matrix_doc::SECTION)
+        .ok_or_else(|| format!("{}: matrix markers missing", path.display()))?;
+    matrix_doc::parse(table).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Writes `m` into docs/ordering.md between the matrix markers, or (check mode) fails if the
+/// checked-in table differs. `rerun` names the command that regenerates it.
+pub fn sync_matrix(m: &Matrix, write: bool, rerun: &str) -> Result<String, String> {
+    let path = ordering_doc_path();
+    let doc = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let name = matrix_doc::SECTION;
     let begin = format!("<!-- {name}:begin");
     let end = format!("<!-- {name}:end -->");
     let (Some(b), Some(e)) = (doc.find(&begin), doc.find(&end)) else {
         return Err(format!("{}: {name} markers missing", path.display()));
     };
     let b = b + doc[b..].find("-->").map_or(0, |i| i + 3);
-    let current = doc[b..e].trim();
-    if current == table.trim() {
+    let table = render(m);
+    if doc[b..e].trim() == table.trim() {
         return Ok(format!("docs/ordering.md: the {name} table is current"));
     }
     if !write {
-        return Err(format!("docs/ordering.md: the checked-in {name} table is stale; run `cargo run --release -p verify -- mutants --write-docs`"));
+        return Err(format!(
+            "docs/ordering.md: the checked-in {name} table is stale; run `{rerun}`"
+        ));
     }
     let new = format!("{}\n{}\n{}", &doc[..b], table.trim(), &doc[e..]);
     std::fs::write(&path, new).map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(format!("docs/ordering.md: {name} table rewritten"))
-}
-
-/// The mutation matrix section of docs/ordering.md.
-pub fn sync_ordering_doc(table: &str, write: bool) -> Result<String, String> {
-    sync_doc_section("matrix", table, write)
 }

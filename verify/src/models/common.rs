@@ -109,15 +109,22 @@ fn take_visible(q: &mut SimQueues<'_>, on: &mut impl FnMut(u64, i32)) -> bool {
 }
 
 /// Drains what is visible or parked without blocking (peek; flush when the flags say
-/// completions are parked), as a user does once the kernel is idle.
+/// completions are parked), as a user does once the kernel is idle. Bounded: flushes that
+/// never bring anything out are LOST.
 pub fn drain_nonblocking(q: &mut SimQueues<'_>, kernel: &SimRing, mut on: impl FnMut(u64, i32)) {
+    let mut fruitless = 0;
     loop {
         if take_visible(q, &mut on) {
+            fruitless = 0;
             continue;
         }
         let mut cq = q.completion();
         if !cq.needs_flush() {
             return;
+        }
+        fruitless += 1;
+        if fruitless > 2 {
+            panic!("LOST: completions stay parked although the user flushed them");
         }
         cq.flush(kernel).unwrap_or_else(|e| panic!("LOST: flush failed: {e}"));
     }

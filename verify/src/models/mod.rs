@@ -1,8 +1,11 @@
-//! The loom model suite: one file per property, each at most 4 threads, rings of 1–2
-//! entries. Every model runs ring-core's user side against ring-kernel-sim.
+//! The loom model suite: one file per property, each at most 4 threads, rings of 2–4
+//! entries (every model that needs a slot reused sends enough operations to wrap its ring).
+//! Every model runs ring-core's user side against ring-kernel-sim.
 
+pub mod batch_wrap;
 pub mod common;
 pub mod cq_consumption;
+pub mod h7_plain_head;
 pub mod iowq_overflow;
 pub mod short_submit;
 pub mod sq_slot_reuse;
@@ -61,6 +64,11 @@ pub const ALL: &[Model] = &[
         body: short_submit::model,
     },
     Model {
+        name: "short_submit_sqpoll",
+        property: "the SQPOLL thread consumes one SQE per poll: the pending entry is never overwritten",
+        body: short_submit::model_sqpoll,
+    },
+    Model {
         name: "u32_wrap",
         property: "submission and completion across the u32 wrap of every counter",
         body: u32_wrap::model,
@@ -75,4 +83,29 @@ pub const ALL: &[Model] = &[
         property: "a submitter thread and a reaper thread sharing one ring",
         body: submitter_reaper::model,
     },
+    Model {
+        name: "batch_wrap",
+        property: "batch acquisition across the array wrap and the u32 wrap on a 4-entry SQPOLL ring",
+        body: batch_wrap::model,
+    },
 ];
+
+/// Models that re-enact a historical bug the shipped code cannot contain (the catalogue's
+/// `Repro::Reenacted`): each bug model must fail, its control must pass. Not in the suite.
+pub const BUG_MODELS: &[Model] = &[
+    Model {
+        name: "h7_plain_head",
+        property: "H7: the SQPOLL thread's SQ head read as plain memory (must fail)",
+        body: h7_plain_head::model,
+    },
+    Model {
+        name: "h7_atomic_head",
+        property: "H7's control: the same head read with an Acquire load (must pass)",
+        body: h7_plain_head::model_atomic,
+    },
+];
+
+/// A model of the suite or of [`BUG_MODELS`] by name.
+pub fn by_name(name: &str) -> Option<&'static Model> {
+    ALL.iter().chain(BUG_MODELS).find(|m| m.name == name)
+}

@@ -1,10 +1,18 @@
 //! Short-submit accounting: when the kernel consumes fewer SQEs than published, the rest
 //! stay pending and are resubmitted; free space comes from the kernel's head, so nothing
 //! pending is overwritten (H11).
+//!
+//! Two variants. [`model`] submits inline: the simulated kernel consumes at enter, on the
+//! user's own thread, so one execution is the whole state space (loom explores 1
+//! iteration); it checks the accounting of the enter return value. [`model_sqpoll`] runs the
+//! same short consumption on the SQPOLL thread (the simulator's `short_submit` fault limits
+//! every consumption batch, the thread's polls included): the thread takes one SQE per poll
+//! while the user refills the slot it has just released, so the entry still pending in the
+//! other slot races the user's next write.
 
 use ring_kernel_sim::{Faults, SimRing};
 
-use super::common::{nop, reap, Ledger};
+use super::common::{nop, push_sqpoll, reap, sqpoll_ring, Ledger};
 
 /// A 2-entry ring whose kernel consumes one SQE per enter: four NOPs, each slot refilled as
 /// soon as the SQ reports space.
@@ -34,6 +42,32 @@ pub fn model() {
     ledger.assert_complete(0..4);
     if sim.stats().consumed != 4 {
         panic!("DUPLICATE: the kernel consumed {} SQEs for 4 NOPs", sim.stats().consumed);
+    }
+    threads.join();
+}
+
+/// A 2-entry SQPOLL ring (CQ 4) whose thread consumes one SQE per poll: two NOPs published
+/// together fill the SQ, then a third waits for SQ space (SQ_WAIT) if need be. The thread
+/// takes the first and releases its slot while the second is still pending: the third must
+/// go into the released slot, never over the pending one (free space comes from the
+/// thread's head, not from what was published).
+pub fn model_sqpoll() {
+    let faults = Faults { short_submit: Some(1), ..Faults::default() };
+    let sim = sqpoll_ring(2, |b| b.faults(faults));
+    let mut q = sim.queues().unwrap();
+    let threads = sim.start();
+    let mut ledger = Ledger::new(3);
+    {
+        let mut sq = q.submission();
+        sq.push(&nop(0)).unwrap();
+        sq.push(&nop(1)).unwrap();
+        sq.submit(&*sim).unwrap();
+    }
+    push_sqpoll(&mut q, &sim, &nop(2));
+    reap(&mut q, &sim, 3, |ud, res| ledger.record(ud, res));
+    ledger.assert_complete(0..3);
+    if sim.stats().consumed != 3 {
+        panic!("DUPLICATE: the SQPOLL thread consumed {} SQEs for 3 NOPs", sim.stats().consumed);
     }
     threads.join();
 }

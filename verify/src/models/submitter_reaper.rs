@@ -8,10 +8,11 @@ use ring_kernel_sim::{Sim, SimRing};
 
 use super::common::{nop, Ledger};
 
-/// SQ 1 / CQ 2: the submitter sends three NOPs one by one; the reaper waits for and
-/// releases each. The CQ wraps while both run.
+/// SQ 2 / CQ 2 (CQSIZE): the submitter sends three NOPs one by one (the third reuses SQ
+/// slot 0); the reaper waits for and releases each. The CQ wraps while both run: the
+/// submitter's enter posts the third CQE into the slot the reaper has just released.
 pub fn model() {
-    let sim = SimRing::builder().entries(1).workers(0).build().unwrap();
+    let sim = SimRing::builder().entries(2).cq_entries(2).workers(0).build().unwrap();
     let mut q = sim.queues().unwrap();
     let (sq, cq) = q.split();
     // SAFETY: both views borrow `q` and `sim`, which outlive the two threads: they are
