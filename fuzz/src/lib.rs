@@ -30,6 +30,7 @@
 //! | [`ledger`] | [`Ledger`]: exactly-once accounting of every `user_data` |
 //! | [`target`] | [`Target`]: the simulator (step, threads) and the real kernel |
 //! | [`driver`] | [`run`]: the interpreter and its per-step checks |
+//! | [`sqe_rules`] | 6.18's rules for what raw SQEs and link chains complete with (the `raw_sqe` oracle) |
 //! | [`strategy`] | proptest strategies per [`Suite`] |
 //! | [`suite`] | the suites' bodies and configuration (regression files) |
 //! | [`targets`] | the cargo-fuzz targets' bodies (setup parameters, raw SQEs, op sequences) |
@@ -42,6 +43,7 @@ pub mod ledger;
 pub mod model;
 #[allow(unsafe_code)]
 pub mod op;
+pub mod sqe_rules;
 pub mod strategy;
 pub mod suite;
 pub mod target;

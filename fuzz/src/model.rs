@@ -333,7 +333,9 @@ impl Model {
     pub fn enter(&mut self, to_submit: u32, min_complete: u32, flags: u32) -> Result<u32, Errno> {
         let mut submitted = 0;
         if self.cfg.sqpoll {
-            if flags & enter::SQ_WAKEUP != 0 {
+            // A wakeup reaches only a sleeping thread; one sent to an awake thread is lost,
+            // as in Linux (and the simulator).
+            if flags & enter::SQ_WAKEUP != 0 && self.sleeping {
                 self.wake = true;
             }
             submitted = to_submit;

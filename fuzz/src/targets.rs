@@ -5,22 +5,19 @@
 //! |---|---|---|
 //! | `ops` | a ring and an `Op` sequence | the step-mode simulator passes every check of [`crate::driver`] |
 //! | `setup_params` | entries and raw `io_uring_params` | `check_params` and `SimRing::builder` never panic; accepted ⇔ valid by 6.18's rules ([`setup_verdict`]), with the geometry those rules give |
-//! | `raw_sqe` | up to 16 arbitrary 64-byte SQEs | the simulator never panics; each completes exactly once with the result its bytes call for, or not at all when it skips a success |
-
-use std::collections::BTreeMap;
+//! | `raw_sqe` | up to 16 arbitrary 64-byte SQEs | the simulator never panics; every submission consumes and completes what [`crate::sqe_rules`] (6.18's rules, held against the real kernel) says: each SQE exactly once or not at all, with its result, in order within its link chain |
 
 use arbitrary::{Arbitrary, Unstructured};
-use ring_core::abi::{
-    nop_flags, op, setup, sqe_flags, Cqe, Params, Sqe, MAX_CQ_ENTRIES, MAX_ENTRIES,
-};
+use ring_core::abi::{setup, Cqe, Params, Sqe, MAX_CQ_ENTRIES, MAX_ENTRIES};
 use ring_core::opcode::Entry;
 use ring_core::setup::check_params;
 use ring_core::Errno;
-use ring_kernel_sim::{KernelStep, Mode, SimRing, StepOutcome, SIM_OP_HELD};
+use ring_kernel_sim::{KernelStep, Mode, SimRing, StepOutcome};
 
 use crate::cfg::{RingCfg, Taskrun};
 use crate::driver::Checks;
 use crate::op::Op;
+use crate::sqe_rules::{compare, RawRing, RawRules};
 use crate::suite;
 
 impl<'a> Arbitrary<'a> for RingCfg {
@@ -258,32 +255,17 @@ pub fn sqe_from_bytes(b: &[u8; 64]) -> Sqe {
     }
 }
 
-/// What the simulator must do with one raw SQE: `Some(res)` for the CQE it posts, `None`
-/// when it posts none (a success with `CQE_SKIP_SUCCESS`); and whether it fails at
-/// submission (ending its batch).
-pub fn raw_verdict(sqe: &Sqe) -> (Option<i32>, bool) {
-    let einval = (Some(-Errno::EINVAL.0), true);
-    if sqe.flags & 0x80 != 0 {
-        return einval;
-    }
-    let res = match sqe.opcode {
-        op::NOP if sqe.op_flags & !nop_flags::INJECT_RESULT != 0 => return einval,
-        op::NOP if sqe.op_flags & nop_flags::INJECT_RESULT != 0 => sqe.len as i32,
-        op::NOP => 0,
-        SIM_OP_HELD => 0,
-        o if o < op::LAST => -Errno::EOPNOTSUPP.0,
-        _ => return einval,
-    };
-    let skip = sqe.flags & sqe_flags::CQE_SKIP_SUCCESS != 0 && res >= 0;
-    (if skip { None } else { Some(res) }, false)
-}
-
-/// The `raw_sqe` target. Returns the number of CQEs seen.
+/// The `raw_sqe` target. Returns the number of SQEs submitted.
+///
+/// Every submission is judged by [`RawRules`], an independent statement of 6.18's rules
+/// (fuzz/tests/raw_sqe_oracle.rs holds it against the real kernel), not by the simulator's
+/// own code.
 ///
 /// # Panics
 ///
-/// When an SQE completes twice, never, with another result than its bytes call for, or the
-/// simulator panics.
+/// When a submission consumes another number of SQEs than the rules say, an SQE completes
+/// twice, never, with another result than the rules give, out of order within its link
+/// chain, or the simulator panics.
 pub fn raw_sqe(input: &RawInput) -> usize {
     let entries = 1u32 << (input.log2_entries % 4);
     let cfg = RingCfg { sq_array: input.sq_array, ..RingCfg::new(entries) };
@@ -296,10 +278,12 @@ pub fn raw_sqe(input: &RawInput) -> usize {
         .collect();
     let sim = cfg.sim_builder(Mode::Step).build().expect("a plain simulated ring");
     let mut q = sim.queues().expect("queues of a fresh ring");
-    let mut seen: BTreeMap<u64, Vec<i32>> = BTreeMap::new();
-    let mut next = 0;
+    let mut rules = RawRules::new(RawRing { sim_held: true, ..RawRing::default() });
+    let mut expected = Vec::new();
+    let mut seen = Vec::new();
+    let (mut next, mut done) = (0, 0);
     let mut rounds = 0;
-    let mut record = |c: Cqe| seen.entry(c.user_data).or_default().push(c.res);
+    let mut record = |c: Cqe| seen.push((c.user_data, c.res));
     while next < sqes.len()
         || q.submission().pending() != 0
         || !sim.worker_queue().is_empty()
@@ -318,8 +302,13 @@ pub fn raw_sqe(input: &RawInput) -> usize {
             }
             next += 1;
         }
-        let r = sq.submit(&*sim);
-        assert!(r.is_ok(), "submit: {r:?}");
+        if done < next {
+            let batch = rules.submit(&sqes[done..next]);
+            let r = sq.submit(&*sim);
+            assert_eq!(r, Ok(batch.consumed as u32), "SQEs consumed of {:?}", &sqes[done..next]);
+            done += batch.consumed;
+            expected.extend(batch.chains);
+        }
         while let StepOutcome::Completed(_) = sim.step(KernelStep::CompleteWorker(0)) {}
         while let StepOutcome::Completed(_) = sim.step(KernelStep::ReleaseHeld(0)) {}
         let _ = q.completion().flush(&*sim);
@@ -328,12 +317,8 @@ pub fn raw_sqe(input: &RawInput) -> usize {
     let _ = q.completion().flush(&*sim);
     q.completion().reap(u32::MAX, &mut record);
     assert_eq!(sim.stats().consumed, sqes.len() as u64, "SQEs consumed");
-    for (i, sqe) in sqes.iter().enumerate() {
-        let ud = i as u64 + 1;
-        let got = seen.remove(&ud).unwrap_or_default();
-        let want: Vec<i32> = raw_verdict(sqe).0.into_iter().collect();
-        assert_eq!(got, want, "SQE {i} {sqe:?}");
+    if let Err(e) = compare(&seen, &expected) {
+        panic!("{e}\n  SQEs: {sqes:?}");
     }
-    assert!(seen.is_empty(), "CQEs for unknown user_data: {seen:?}");
     sqes.len()
 }

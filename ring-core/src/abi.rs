@@ -78,6 +78,19 @@ pub mod cq_flags {
     pub const EVENTFD_DISABLED: u32 = 1 << 0;
 }
 
+/// The 6.18 opcodes whose definition allows `IOSQE_BUFFER_SELECT` (`buffer_select` in the
+/// kernel's opcode table); on any other the flag fails the SQE with `EOPNOTSUPP`.
+pub const BUFFER_SELECT_OPS: [u8; 8] = [
+    op::READV,
+    op::SENDMSG,
+    op::RECVMSG,
+    op::READ,
+    op::SEND,
+    op::RECV,
+    op::URING_CMD,
+    op::READ_MULTISHOT,
+];
+
 /// `IOSQE_*`: bits of [`Sqe::flags`].
 pub mod sqe_flags {
     pub const FIXED_FILE: u8 = 1 << 0;

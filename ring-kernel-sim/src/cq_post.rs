@@ -9,21 +9,31 @@ use std::time::{Duration, Instant};
 use ring_core::abi::{setup, sq_flags, Cqe};
 use ring_core::Errno;
 
-use crate::config::Mode;
+use crate::config::{FaultPoint, Mode};
 use crate::mutation::KSite;
 use crate::ring::{CqLocked, Job, SimRing};
 use crate::sync::{lock, wait, wait_timeout, MutexGuard};
 
 impl SimRing {
-    /// Free CQ slots, re-reading the user's head only when the cached range is exhausted.
+    /// The cached free range: CQ slots the kernel may write without re-reading the user's
+    /// head. As `io_cqe_cache_refill` does, the range is contiguous in the CQE array: it
+    /// never runs past the end of the ring, so posting re-reads the head whenever the range
+    /// is used up and again at every wrap of the ring.
     fn refill(&self, st: &mut CqLocked) {
+        let entries = self.geo.cq_entries;
+        let to_end = entries - (st.tail & (entries - 1));
+        // The range set up at build (the whole ring, with nothing queued) is cut at the end
+        // of the array, as a refill at build would have cut it; afterwards every range
+        // already ends at or before the end of the array, so this changes nothing.
+        st.free = st.free.min(to_end);
         if st.free == 0 {
             // ORDERING: Acquire pairs with the user's Release store of the CQ head (ring-core
             // site CqHeadRelease): the user's reads of the CQEs it released happen before we
             // overwrite them (Linux: a plain load with a control dependency).
             let head = self.mem.cq_head.kload(KSite::CqHeadRefill);
-            let used = st.tail.wrapping_sub(head);
-            st.free = self.geo.cq_entries.saturating_sub(used);
+            // A head ahead of the tail (a user that cheats) reads as a full ring.
+            let queued = st.tail.wrapping_sub(head).min(entries);
+            st.free = (entries - queued).min(to_end);
         }
     }
 
@@ -80,14 +90,9 @@ impl SimRing {
         }
     }
 
-    /// Wakes everything that waits for completions (and, with the fault, spuriously the
-    /// SQPOLL thread too).
+    /// Wakes everything that waits for completions.
     pub(crate) fn notify_posted(&self) {
         self.cq_cv.notify_all();
-        if self.faults().spurious_wakeups {
-            self.sqpoll_cv.notify_all();
-            self.work_cv.notify_all();
-        }
     }
 
     /// One posting section with these completions.
@@ -178,11 +183,14 @@ impl SimRing {
     /// The GETEVENTS part of enter: run task work, flush the backlog, then wait until
     /// `min(min_complete, cq_entries)` completions are visible.
     ///
-    /// As `io_cqring_wait` does: a reported drop (`EBADR`) is checked only when the wait
-    /// would block, and a wait error (`EBADR`, `ETIME`) is masked to success when any CQE
-    /// is visible. The drop stays pending until the caller reports it
-    /// ([`clear_ebadr`](Self::clear_ebadr)). `EAGAIN` (step mode: the wait would block)
-    /// and `EOWNERDEAD` (the SQPOLL thread died: Linux would block) are never masked.
+    /// As `io_cqring_wait` does: a reported drop (`EBADR`) and an injected interruption
+    /// (the enter fault at [`FaultPoint::Wait`], standing for a signal) are checked only
+    /// when the wait would block, and a wait error (`EBADR`, `ETIME`, the interruption) is
+    /// masked to success when any CQE is visible. The drop stays pending until the caller
+    /// reports it ([`clear_ebadr`](Self::clear_ebadr)). `EAGAIN` (step mode: the wait would
+    /// block) and `EOWNERDEAD` (the SQPOLL thread died: Linux would block) are never masked.
+    /// With the spurious-wakeup fault, the first wait returns without a wakeup and the loop
+    /// checks everything again before it blocks.
     pub(crate) fn get_events(
         &self,
         min_complete: u32,
@@ -190,6 +198,7 @@ impl SimRing {
     ) -> Result<(), Errno> {
         let target = min_complete.min(self.geo.cq_entries);
         let deadline = timeout.map(|t| Instant::now() + t);
+        let mut spurious = self.faults().spurious_wakeups;
         let mut st: MutexGuard<'_, CqLocked> = lock(&self.cq);
         let err = loop {
             self.run_task_work_locked(&mut st);
@@ -200,11 +209,22 @@ impl SimRing {
             if st.ebadr {
                 break Errno::EBADR;
             }
+            if let Some(f) = self.take_enter_fault(FaultPoint::Wait) {
+                break f.errno;
+            }
             if self.mode == Mode::Step {
                 return Err(Errno::EAGAIN);
             }
             if self.sqpoll_dead() {
                 return Err(Errno::EOWNERDEAD);
+            }
+            if spurious {
+                // The fault: this wait ends without a wakeup (the lock is released and
+                // retaken, as a real wait does); the loop looks again, then sleeps.
+                spurious = false;
+                drop(st);
+                st = lock(&self.cq);
+                continue;
             }
             st = match deadline {
                 None => wait(&self.cq_cv, st),
@@ -244,6 +264,48 @@ impl SimRing {
             if posted {
                 self.notify_posted();
             }
+        }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use ring_core::abi::Cqe;
+
+    use crate::config::Mode;
+    use crate::ring::SimRing;
+    use crate::sync::lock;
+
+    /// After every posting the cached free range lies within the CQE array: it ends at or
+    /// before the array's end, so the kernel re-reads the head at each wrap (as
+    /// `io_cqe_cache_refill` does), whatever the user has released meanwhile.
+    #[test]
+    fn cached_range_never_runs_past_the_end_of_the_array() {
+        const CQ: u32 = 8;
+        for start in [0, 3, 5, u32::MAX - 2] {
+            let sim = SimRing::builder().entries(4).cq_entries(CQ).mode(Mode::Step);
+            let sim = sim.start_counters_at(start).build().unwrap();
+            let mut q = sim.queues().unwrap();
+            let mut reaped = Vec::new();
+            for i in 0..64u64 {
+                // The user releases a varying number of CQEs now and then.
+                if i % 3 == 0 {
+                    q.completion().reap((i % 5) as u32 + 1, |c| reaped.push(c.user_data));
+                }
+                sim.post_section(&[Cqe { user_data: i, res: 0, flags: 0 }]);
+                let st = lock(&sim.cq);
+                let off = st.tail & (CQ - 1);
+                assert!(st.free <= CQ - off, "start {start:#x}, post {i}: range past the end");
+                assert!(
+                    off != 0 || st.free == 0,
+                    "start {start:#x}, post {i}: range past the wrap"
+                );
+            }
+            q.completion().reap(u32::MAX, |c| reaped.push(c.user_data));
+            // Nothing was lost or reordered on the way (the backlog kept order).
+            let _ = q.completion().flush(&*sim);
+            q.completion().reap(u32::MAX, |c| reaped.push(c.user_data));
+            assert_eq!(reaped, (0..64).collect::<Vec<_>>(), "start {start:#x}");
         }
     }
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 use ring_core::abi::{enter, register, setup};
 use ring_core::{Enter, EnterArg, Errno, Kernel};
 
-use crate::config::Mode;
+use crate::config::{EnterFault, FaultPoint, Mode};
 use crate::ring::SimRing;
 use crate::sync::{current_thread, lock, wait};
 
@@ -32,8 +32,17 @@ impl SimRing {
         }
     }
 
+    /// Takes the enter fault if it strikes at `at` (it fires once).
+    pub(crate) fn take_enter_fault(&self, at: FaultPoint) -> Option<EnterFault> {
+        let mut faults = self.faults.lock().unwrap_or_else(|e| e.into_inner());
+        let fault = faults.enter_error.filter(|f| f.at == at)?;
+        faults.enter_error = None;
+        Some(fault)
+    }
+
     /// SQ_WAIT: block until the SQ has a free slot (SQPOLL only).
     fn wait_sq_space(&self) -> Result<(), Errno> {
+        let mut spurious = self.faults().spurious_wakeups;
         let mut st = lock(&self.sqpoll);
         loop {
             if st.dead {
@@ -47,6 +56,13 @@ impl SimRing {
             }
             if self.mode == Mode::Step {
                 return Err(Errno::EAGAIN);
+            }
+            if spurious {
+                // The fault: this wait ends without a wakeup; look again, then sleep.
+                spurious = false;
+                drop(st);
+                st = lock(&self.sqpoll);
+                continue;
             }
             st = wait(&self.sqpoll_cv, st);
         }
@@ -79,20 +95,16 @@ impl SimRing {
             submitted = a.to_submit;
         } else if a.to_submit != 0 {
             self.check_issuer()?;
-            let faults = self.faults();
-            let (max, fail) = match faults.enter_error {
-                Some(f) => (a.to_submit.min(f.after), Some(f.errno)),
-                None => (a.to_submit, None),
-            };
+            let fault = self.take_enter_fault(FaultPoint::Submit);
+            let max = fault.map_or(a.to_submit, |f| a.to_submit.min(f.after));
             let batch = {
                 let mut st = lock(&self.uring);
                 self.submit_sqes(&mut st, max)
             };
-            if let Some(errno) = fail {
-                let mut f = faults;
-                f.enter_error = None;
-                self.set_faults(f);
-                return Err(errno);
+            if let Some(f) = fault {
+                // What was consumed stays consumed (and its completions posted); the user
+                // sees only the error and finds the rest still pending.
+                return Err(f.errno);
             }
             submitted = batch.submitted;
             // Fewer consumed than asked: return at once, even with GETEVENTS (6.18).

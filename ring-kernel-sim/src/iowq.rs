@@ -6,8 +6,13 @@ use crate::sync::{lock, wait};
 
 impl SimRing {
     /// A worker's body in threads mode: take jobs until stopped and drained.
+    ///
+    /// With the spurious-wakeup fault, an idle worker's first wait (after each job, and at
+    /// start) returns without a wakeup: the lock is released and retaken, and the worker
+    /// looks at its queue again before it sleeps.
     pub(crate) fn worker_main(&self) {
         loop {
+            let mut spurious = self.faults().spurious_wakeups;
             let job: Option<Job> = {
                 let mut w = lock(&self.work);
                 loop {
@@ -17,6 +22,12 @@ impl SimRing {
                     if w.stop {
                         break None;
                     }
+                    if spurious {
+                        spurious = false;
+                        drop(w);
+                        w = lock(&self.work);
+                        continue;
+                    }
                     w = wait(&self.work_cv, w);
                 }
             };
@@ -24,7 +35,8 @@ impl SimRing {
             for _ in 0..self.faults().worker_delay {
                 crate::sync::thread::yield_now();
             }
-            self.complete_async(job);
+            // The worker also runs the rest of the job's link chain, if any (submit.rs).
+            self.finish(job, true);
         }
     }
 
@@ -40,7 +52,8 @@ impl SimRing {
         };
         let mut job = job;
         job.cqe.res = res;
-        self.complete_async(job);
+        // Then the rest of its link chain, from task work (submit.rs).
+        self.finish(job, false);
         true
     }
 

@@ -62,7 +62,7 @@ mod sync;
 mod threads;
 
 pub use backend::{Sim, SimCell, SimWord};
-pub use config::{EnterFault, Faults, Idle, Mode};
+pub use config::{EnterFault, FaultPoint, Faults, Idle, Mode};
 pub use mutation::{
     active as active_mutant, active_logic_fault, with_logic_fault, with_mutant, AnySite, KSite,
     Mutant,

@@ -28,16 +28,34 @@ const UNMODELLED: [(u32, &str); 6] = [
 pub(crate) struct SubmitState {
     /// The kernel's private SQ head (`cached_sq_head`).
     pub(crate) head: u32,
+    /// An SQE with CQE_SKIP_SUCCESS has been seen: from then on IO_DRAIN is refused with
+    /// EOPNOTSUPP, for the ring's lifetime (6.18's `drain_disabled`).
+    pub(crate) drain_disabled: bool,
 }
 
 /// One completion job (io-wq work, or a held operation), with its skip-success bit.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Job {
     pub(crate) cqe: Cqe,
+    /// The SQE's CQE_SKIP_SUCCESS bit (a failed request posts its CQE anyway).
     pub(crate) skip_success: bool,
     /// Completes through task work (as a poll-driven request does in Linux), rather than
     /// being posted by an io-wq worker.
     pub(crate) task_work: bool,
+    /// The request failed although its result is not negative (a NOP whose file or buffer
+    /// lookup failed): it breaks its link and posts its CQE despite CQE_SKIP_SUCCESS.
+    pub(crate) fail: bool,
+    /// The rest of its link chain, waiting in [`WorkState::chains`] for this job to end.
+    pub(crate) chain: Option<u32>,
+}
+
+/// The members of a link chain after the one in flight (submit.rs runs them).
+#[derive(Debug)]
+pub(crate) struct Chain {
+    /// The member in flight has IOSQE_IO_HARDLINK: its failure does not cancel the rest.
+    pub(crate) hard: bool,
+    /// The members still to issue, in order.
+    pub(crate) rest: VecDeque<crate::submit::Req>,
 }
 
 /// The CQ side of the kernel, under the completion lock.
@@ -81,6 +99,10 @@ pub(crate) struct WorkState {
     pub(crate) jobs: VecDeque<Job>,
     pub(crate) held: Vec<Job>,
     pub(crate) stop: bool,
+    /// Link chains waiting for their in-flight member (a job above), by [`Job::chain`].
+    pub(crate) chains: std::collections::HashMap<u32, Chain>,
+    /// The next chain id.
+    pub(crate) next_chain: u32,
 }
 
 /// What the simulated kernel has done so far.
@@ -259,7 +281,7 @@ impl SimBuilder {
             workers: self.workers,
             idle: self.idle,
             faults: std::sync::Mutex::new(self.faults),
-            uring: Mutex::new(SubmitState { head: start }),
+            uring: Mutex::new(SubmitState { head: start, drain_disabled: false }),
             cq: Mutex::new(CqLocked {
                 tail: start,
                 committed: start,

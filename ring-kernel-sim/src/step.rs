@@ -94,7 +94,8 @@ impl SimRing {
                     SleepCheck::Busy => StepOutcome::Busy,
                     SleepCheck::Sleep => {
                         let mut st = lock(&self.sqpoll);
-                        // A wake requested earlier stays pending: the next poll step wakes.
+                        // A wake requested before the thread prepared to sleep was lost (as
+                        // in Linux); only one requested from now on ends this sleep.
                         st.sleeping = true;
                         StepOutcome::Asleep
                     }
@@ -111,7 +112,8 @@ impl SimRing {
                 };
                 match job {
                     Some(job) => {
-                        self.complete_async(job);
+                        // The worker also runs the rest of the job's link chain, if any.
+                        self.finish(job, true);
                         StepOutcome::Completed(job.cqe.user_data)
                     }
                     None => StepOutcome::Idle,
