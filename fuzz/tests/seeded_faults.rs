@@ -95,7 +95,10 @@ fn h11_found_with_the_kernel_short_submitting() {
 }
 
 proptest! {
-    #![proptest_config(Config { cases: 4000, failure_persistence: None, ..Config::default() })]
+    // The sim-step suite's own configuration, regression file included: the seed of the
+    // case this demo finds is appended to fuzz/regressions/sim_step.txt, and the suite
+    // replays it first on every run (where, H11 being off, it must pass).
+    #![proptest_config(fuzz::suite::config(4000, concat!(env!("CARGO_MANIFEST_DIR"), "/regressions/sim_step.txt")))]
 
     /// The sim-step suite exactly as CI runs it, with H11 switched on: fails by design and
     /// prints proptest's own report of the shrunk sequence. Run with
