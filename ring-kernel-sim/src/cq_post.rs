@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use ring_core::abi::{setup, sq_flags, Cqe};
+use ring_core::abi::{cqe_flags, setup, sq_flags, Cqe};
 use ring_core::Errno;
 
 use crate::config::{FaultPoint, Mode};
@@ -14,41 +14,119 @@ use crate::mutation::KSite;
 use crate::ring::{CqLocked, Job, SimRing};
 use crate::sync::{lock, wait, wait_timeout, MutexGuard};
 
+/// One completion as the kernel posts it: the CQE and, for a 32-byte one, its extra words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Completion {
+    pub(crate) cqe: Cqe,
+    /// `big_cqe`: `Some` for a 32-byte completion (on a CQE_MIXED ring it fills two slots).
+    pub(crate) big: Option<[u64; 2]>,
+}
+
+impl Job {
+    /// The completion this job posts.
+    pub(crate) fn completion(&self) -> Completion {
+        Completion { cqe: self.cqe, big: self.big }
+    }
+}
+
+/// A CQE's second 16-byte unit holding the extra words `big`, as the 32-byte CQE's memory
+/// lays them out (`big_cqe[0]` over `user_data`, `big_cqe[1]` over `res` and `flags`).
+fn upper_half(big: [u64; 2]) -> Cqe {
+    let b = big[1].to_ne_bytes();
+    Cqe {
+        user_data: big[0],
+        res: i32::from_ne_bytes([b[0], b[1], b[2], b[3]]),
+        flags: u32::from_ne_bytes([b[4], b[5], b[6], b[7]]),
+    }
+}
+
 impl SimRing {
-    /// The cached free range: CQ slots the kernel may write without re-reading the user's
-    /// head. As `io_cqe_cache_refill` does, the range is contiguous in the CQE array: it
-    /// never runs past the end of the ring, so posting re-reads the head whenever the range
-    /// is used up and again at every wrap of the ring.
-    fn refill(&self, st: &mut CqLocked) {
-        let entries = self.geo.cq_entries;
-        let to_end = entries - (st.tail & (entries - 1));
-        // The range set up at build (the whole ring, with nothing queued) is cut at the end
-        // of the array, as a refill at build would have cut it; afterwards every range
-        // already ends at or before the end of the array, so this changes nothing.
-        st.free = st.free.min(to_end);
-        if st.free == 0 {
-            // ORDERING: Acquire pairs with the user's Release store of the CQ head (ring-core
-            // site CqHeadRelease): the user's reads of the CQEs it released happen before we
-            // overwrite them (Linux: a plain load with a control dependency).
-            let head = self.mem.cq_head.kload(KSite::CqHeadRefill);
-            // A head ahead of the tail (a user that cheats) reads as a full ring.
-            let queued = st.tail.wrapping_sub(head).min(entries);
-            st.free = (entries - queued).min(to_end);
+    /// Slots `c` fills: two for a 32-byte completion on a CQE_MIXED ring, else one (a
+    /// CQE32 ring's slots are 32 bytes already).
+    fn width(&self, c: &Completion) -> u32 {
+        if c.big.is_some() && self.has(setup::CQE_MIXED) {
+            2
+        } else {
+            1
         }
     }
 
-    fn write_cqe(&self, st: &mut CqLocked, cqe: Cqe) {
-        let unit = ((st.tail & (self.geo.cq_entries - 1)) << self.mem.cq_shift) as usize;
-        self.mem.cqes[unit].write(cqe);
-        if self.mem.cq_shift == 1 {
-            self.mem.cqes[unit + 1].write(Cqe::default());
+    /// Cuts the cached free range at the end of the CQE array. The range set up at build
+    /// (the whole ring, with nothing queued) is cut as a refill at build would have cut it;
+    /// afterwards every range already ends at or before the end of the array, so this
+    /// changes nothing.
+    fn clamp_range(&self, st: &mut CqLocked) {
+        let entries = self.geo.cq_entries;
+        st.free = st.free.min(entries - (st.tail & (entries - 1)));
+    }
+
+    /// Slots queued for the user, read from its head. A head ahead of the tail (a user that
+    /// cheats) reads as a full ring.
+    fn queued(&self, st: &CqLocked) -> u32 {
+        // ORDERING: Acquire pairs with the user's Release store of the CQ head (ring-core
+        // site CqHeadRelease): the user's reads of the CQEs it released happen before we
+        // overwrite them (Linux: a plain load with a control dependency).
+        let head = self.mem.cq_head.kload(KSite::CqHeadRefill);
+        st.tail.wrapping_sub(head).min(self.geo.cq_entries)
+    }
+
+    /// Refills the cached free range (`io_cqe_cache_refill`) for a completion of `width`
+    /// slots: re-reads the head; the range is contiguous in the CQE array, so it also ends
+    /// (and the head is re-read) at every wrap of the ring. A 32-byte completion that would
+    /// start in a CQE_MIXED ring's last slot gets a filler CQE (`IORING_CQE_F_SKIP`) there
+    /// first, if that slot is free, and then needs two slots from the start of the array.
+    /// Returns whether the range now holds `width` slots. As in Linux, a refill that fails
+    /// leaves the range it had (a 32-byte completion that overflowed does not stop a later
+    /// 16-byte one from taking a slot left in the range), except after a filler: Linux then
+    /// keeps a range that still covers the filled slot, and a later 16-byte completion
+    /// overwrites the filler and publishes an unwritten slot; the simulator empties the
+    /// range instead, so the later completion joins the backlog (docs/simulator.md).
+    fn refill(&self, st: &mut CqLocked, width: u32) -> bool {
+        let entries = self.geo.cq_entries;
+        let mut off = st.tail & (entries - 1);
+        if width == 2 && off == entries - 1 {
+            if self.queued(st) == entries {
+                return false;
+            }
+            let f = Cqe { user_data: 0, res: 0, flags: cqe_flags::SKIP };
+            self.mem.cqes[off as usize].write(f);
+            st.tail = st.tail.wrapping_add(1);
+            st.stats.fillers += 1;
+            // The range it was in (if any) is used up.
+            st.free = 0;
+            off = 0;
         }
-        st.tail = st.tail.wrapping_add(1);
-        st.free -= 1;
+        let free = (entries - self.queued(st)).min(entries - off);
+        if free < width {
+            return false;
+        }
+        st.free = free;
+        true
+    }
+
+    /// Writes `c` at the tail: one 16-byte slot, two on a CQE_MIXED ring for a 32-byte
+    /// completion (`IORING_CQE_F_32` in the first slot's flags, the extra words in the
+    /// second), or one 32-byte CQE on a CQE32 ring (extra words zero unless given).
+    fn write_cqe(&self, st: &mut CqLocked, c: Completion) {
+        let width = self.width(&c);
+        let slot = st.tail & (self.geo.cq_entries - 1);
+        let unit = (slot << self.mem.cq_shift) as usize;
+        let mut cqe = c.cqe;
+        if width == 2 {
+            cqe.flags |= cqe_flags::F_32;
+        }
+        self.mem.cqes[unit].write(cqe);
+        if self.mem.cq_shift == 1 || width == 2 {
+            // Within the array: a CQE32 ring's CQE has two units, and a two-slot completion
+            // never starts in the last slot (refill posts a filler there first).
+            self.mem.cqes[unit + 1].write(upper_half(c.big.unwrap_or([0, 0])));
+        }
+        st.tail = st.tail.wrapping_add(width);
+        st.free -= width;
         st.stats.posted += 1;
     }
 
-    fn to_backlog(&self, st: &mut CqLocked, cqe: Cqe) {
+    fn to_backlog(&self, st: &mut CqLocked, c: Completion) {
         if self.faults().overflow_alloc_fail {
             // A real drop: counted in the ring's overflow counter; the next wait says EBADR.
             let n = self.mem.cq_overflow.kload(KSite::KernelOwnLoad);
@@ -61,23 +139,21 @@ impl SimRing {
             // Relaxed: CQ_OVERFLOW is a hint to enter; the CQEs are published by the tail.
             self.mem.sq_flags.kor(sq_flags::CQ_OVERFLOW, KSite::FlagsHint);
         }
-        st.backlog.push_back(cqe);
+        st.backlog.push_back(c);
         st.stats.overflowed += 1;
     }
 
-    /// Posts one CQE: into the ring if it has room and nothing is backlogged (order is kept),
+    /// Posts one completion (`io_get_cqe`): into the cached free range if it has room;
+    /// otherwise, unless completions are backlogged (order is kept), into a refilled range;
     /// otherwise into the backlog.
-    pub(crate) fn post_locked(&self, st: &mut CqLocked, cqe: Cqe) {
-        if !st.backlog.is_empty() {
-            self.to_backlog(st, cqe);
+    pub(crate) fn post_locked(&self, st: &mut CqLocked, c: Completion) {
+        let width = self.width(&c);
+        self.clamp_range(st);
+        if st.free < width && (!st.backlog.is_empty() || !self.refill(st, width)) {
+            self.to_backlog(st, c);
             return;
         }
-        self.refill(st);
-        if st.free == 0 {
-            self.to_backlog(st, cqe);
-            return;
-        }
-        self.write_cqe(st, cqe);
+        self.write_cqe(st, c);
     }
 
     /// Ends a posting section: releases the CQ tail if anything was written.
@@ -96,7 +172,7 @@ impl SimRing {
     }
 
     /// One posting section with these completions.
-    pub(crate) fn post_section(&self, cqes: &[Cqe]) {
+    pub(crate) fn post_section(&self, cqes: &[Completion]) {
         if cqes.is_empty() {
             return;
         }
@@ -133,7 +209,7 @@ impl SimRing {
             }
             self.notify_posted();
         } else {
-            self.post_section(&[job.cqe]);
+            self.post_section(&[job.completion()]);
         }
     }
 
@@ -143,7 +219,7 @@ impl SimRing {
             return;
         }
         while let Some(job) = st.task_work.pop_front() {
-            self.post_locked(st, job.cqe);
+            self.post_locked(st, job.completion());
         }
         if self.has(setup::TASKRUN_FLAG) {
             // Relaxed: clearing a hint.
@@ -159,8 +235,9 @@ impl SimRing {
             return;
         }
         while let Some(&c) = st.backlog.front() {
-            self.refill(st);
-            if st.free == 0 {
+            let width = self.width(&c);
+            self.clamp_range(st);
+            if st.free < width && !self.refill(st, width) {
                 break;
             }
             st.backlog.pop_front();
@@ -273,6 +350,7 @@ mod tests {
     use ring_core::abi::Cqe;
 
     use crate::config::Mode;
+    use crate::cq_post::Completion;
     use crate::ring::SimRing;
     use crate::sync::lock;
 
@@ -292,7 +370,8 @@ mod tests {
                 if i % 3 == 0 {
                     q.completion().reap((i % 5) as u32 + 1, |c| reaped.push(c.user_data));
                 }
-                sim.post_section(&[Cqe { user_data: i, res: 0, flags: 0 }]);
+                let cqe = Cqe { user_data: i, res: 0, flags: 0 };
+                sim.post_section(&[Completion { cqe, big: None }]);
                 let st = lock(&sim.cq);
                 let off = st.tail & (CQ - 1);
                 assert!(st.free <= CQ - off, "start {start:#x}, post {i}: range past the end");

@@ -47,7 +47,7 @@
 #[allow(unsafe_code)]
 mod backend;
 mod config;
-mod cq_post;
+pub(crate) mod cq_post;
 #[allow(unsafe_code)]
 mod enter;
 mod iowq;

@@ -10,17 +10,17 @@ use ring_core::Queues;
 
 use crate::backend::Sim;
 use crate::config::{Faults, Idle, Mode};
+use crate::cq_post::Completion;
 use crate::memory::SimMemory;
 use crate::sync::{Condvar, Mutex};
 
 /// Setup flags the simulator does not model; rejected with [`SetupError::Unsupported`].
-const UNMODELLED: [(u32, &str); 6] = [
+const UNMODELLED: [(u32, &str); 5] = [
     (setup::IOPOLL, "IOPOLL (not modelled by the simulator)"),
     (setup::HYBRID_IOPOLL, "HYBRID_IOPOLL (not modelled by the simulator)"),
     (setup::NO_MMAP, "NO_MMAP (the simulator owns its memory)"),
     (setup::REGISTERED_FD_ONLY, "REGISTERED_FD_ONLY (the simulator has no fd table)"),
     (setup::ATTACH_WQ, "ATTACH_WQ (not modelled by the simulator)"),
-    (setup::CQE_MIXED, "CQE_MIXED (not modelled by the simulator)"),
 ];
 
 /// The kernel's submission state, under the `uring_lock`.
@@ -37,6 +37,8 @@ pub(crate) struct SubmitState {
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Job {
     pub(crate) cqe: Cqe,
+    /// The extra words of a 32-byte completion (a NOP with IORING_NOP_CQE32 that ran).
+    pub(crate) big: Option<[u64; 2]>,
     /// The SQE's CQE_SKIP_SUCCESS bit (a failed request posts its CQE anyway).
     pub(crate) skip_success: bool,
     /// Completes through task work (as a poll-driven request does in Linux), rather than
@@ -67,8 +69,8 @@ pub(crate) struct CqLocked {
     pub(crate) committed: u32,
     /// Free slots known without re-reading the user's head.
     pub(crate) free: u32,
-    /// The overflow backlog (FIFO).
-    pub(crate) backlog: VecDeque<Cqe>,
+    /// The overflow backlog (FIFO); each entry keeps its size.
+    pub(crate) backlog: VecDeque<Completion>,
     /// Task work: completions waiting for the task (COOP_TASKRUN / DEFER_TASKRUN).
     pub(crate) task_work: VecDeque<Job>,
     /// A completion was really dropped and the user has not been told yet: the next wait
@@ -112,8 +114,11 @@ pub struct SimStats {
     pub consumed: u64,
     /// SQEs dropped for a bad index.
     pub dropped: u64,
-    /// CQEs written into the ring.
+    /// CQEs written into the ring (a 32-byte completion on a CQE_MIXED ring counts once).
     pub posted: u64,
+    /// Filler CQEs (IORING_CQE_F_SKIP) written before a 32-byte completion that would have
+    /// started in a CQE_MIXED ring's last slot.
+    pub fillers: u64,
     /// CQEs that went through the overflow backlog.
     pub overflowed: u64,
     /// CQEs really lost (allocation-failure fault).

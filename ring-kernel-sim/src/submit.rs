@@ -49,8 +49,8 @@ mod nop {
 #[derive(Clone, Copy, Debug)]
 enum Exec {
     /// A NOP: its result, whether it fails despite that result (a failed lookup), whether
-    /// it completes through task work.
-    Nop { res: i32, fail: bool, tw: bool },
+    /// it completes through task work, and the extra words of its 32-byte CQE (CQE32 flag).
+    Nop { res: i32, fail: bool, tw: bool, big: Option<[u64; 2]> },
     /// The simulator's held operation.
     Held,
     /// A 6.18 opcode the simulator does not perform: it fails with EOPNOTSUPP at issue.
@@ -91,6 +91,7 @@ impl Req {
     fn job(&self, res: i32, fail: bool, task_work: bool) -> Job {
         Job {
             cqe: Cqe { user_data: self.user_data, res, flags: 0 },
+            big: None,
             skip_success: self.skip,
             task_work,
             fail,
@@ -156,15 +157,18 @@ impl SimRing {
         match sqe.opcode {
             op::NOP => {
                 let f = sqe.op_flags;
-                if f & !nop::KNOWN != 0 || (f & nop::CQE32 != 0 && !self.has(setup::CQE32)) {
+                let wide = setup::CQE32 | setup::CQE_MIXED;
+                if f & !nop::KNOWN != 0 || (f & nop::CQE32 != 0 && self.flags & wide == 0) {
                     return Err(Errno::EINVAL);
                 }
+                // `io_nop_prep`: the extra words are the SQE's `off` and `addr`.
+                let big = (f & nop::CQE32 != 0).then_some([sqe.off, sqe.addr]);
                 let res = if f & nop::INJECT_RESULT != 0 { sqe.len as i32 } else { 0 };
                 // The simulated task has no open files and the ring no registered files or
                 // buffers, so a FILE or FIXED_BUFFER lookup always fails. The CQE keeps the
                 // NOP's result; the request is failed all the same.
                 let fail = res < 0 || f & (nop::FILE | nop::FIXED_BUFFER) != 0;
-                Ok(Exec::Nop { res, fail, tw: f & nop::TW != 0 })
+                Ok(Exec::Nop { res, fail, tw: f & nop::TW != 0, big })
             }
             SIM_OP_HELD => Ok(Exec::Held),
             _ => Ok(Exec::Unsupported),
@@ -208,7 +212,7 @@ impl SimRing {
             Exec::Held => self.hold(head, chain),
             _ if punt || head.force_async => {
                 let (res, fail, tw) = outcome(head.exec);
-                let job = Job { chain, ..head.job(res, fail, tw) };
+                let job = Job { chain, big: extra_words(head.exec), ..head.job(res, fail, tw) };
                 if self.workers == 0 && self.mode == Mode::Threads {
                     // No io-wq threads: the work completes at submission, as task work would.
                     self.complete_inline(job, out);
@@ -219,7 +223,7 @@ impl SimRing {
             }
             exec => {
                 let (res, fail, tw) = outcome(exec);
-                let job = Job { chain, ..head.job(res, fail, tw) };
+                let job = Job { chain, big: extra_words(exec), ..head.job(res, fail, tw) };
                 if tw {
                     out.after.push(After::Finish(job));
                 } else {
@@ -287,13 +291,13 @@ impl SimRing {
             let (res, fail, tw) = outcome(req.exec);
             if req.force_async && !on_worker && !(self.workers == 0 && self.mode == Mode::Threads) {
                 let chain = self.park(req.hard, rest);
-                let job = Job { chain, ..req.job(res, fail, tw) };
+                let job = Job { chain, big: extra_words(req.exec), ..req.job(res, fail, tw) };
                 lock(&self.work).jobs.push_back(job);
                 self.work_cv.notify_one();
                 return;
             }
             let failed = fail || res < 0;
-            let job = req.job(res, fail, tw || !on_worker);
+            let job = Job { big: extra_words(req.exec), ..req.job(res, fail, tw || !on_worker) };
             self.complete_async(Job { skip_success: req.skip && !failed, ..job });
             // After a task-work completion the chain goes on from task work.
             on_worker &= !tw;
@@ -386,7 +390,7 @@ impl SimRing {
             if job.skip_success && !job.fail && job.cqe.res >= 0 {
                 skipped += 1;
             } else {
-                posted.push(job.cqe);
+                posted.push(job.completion());
             }
         }
         if skipped != 0 || consumed != 0 {
@@ -429,8 +433,18 @@ impl SimRing {
 /// What issuing does: result, failed despite it, through task work.
 fn outcome(exec: Exec) -> (i32, bool, bool) {
     match exec {
-        Exec::Nop { res, fail, tw } => (res, fail, tw),
+        Exec::Nop { res, fail, tw, .. } => (res, fail, tw),
         Exec::Held => (0, false, true),
         Exec::Unsupported => (-Errno::EOPNOTSUPP.0, true, false),
+    }
+}
+
+/// The extra words of the CQE an issued request posts: a NOP with IORING_NOP_CQE32 posts a
+/// 32-byte CQE whatever its result (`io_nop` sets them after its lookups); a request failed
+/// at submission or cancelled never ran and posts a 16-byte one.
+fn extra_words(exec: Exec) -> Option<[u64; 2]> {
+    match exec {
+        Exec::Nop { big, .. } => big,
+        _ => None,
     }
 }

@@ -13,8 +13,7 @@ const UNMODELLED: u32 = setup::IOPOLL
     | setup::HYBRID_IOPOLL
     | setup::NO_MMAP
     | setup::REGISTERED_FD_ONLY
-    | setup::ATTACH_WQ
-    | setup::CQE_MIXED;
+    | setup::ATTACH_WQ;
 
 /// Flag sets covering every rule of `check_params`: each flag alone, the pairs the kernel
 /// requires or forbids, and unknown bits.
@@ -83,11 +82,13 @@ fn validation_is_check_params() {
 #[test]
 fn geometry_matches_the_kernel() {
     // Valid setups both kernels model: the sizes the real kernel reports are the sim's.
-    let cases: [(u32, Option<u32>, u32); 8] = [
+    let cases: [(u32, Option<u32>, u32); 10] = [
         (1, None, 0),
         (3, None, 0),
         (5, Some(5), 0),
         (4, Some(4), setup::CQE32),
+        (2, Some(2), setup::CQE_MIXED),
+        (3, None, setup::CQE_MIXED),
         (8, None, setup::SQE128),
         (16, Some(100), setup::SUBMIT_ALL),
         (40_000, None, setup::CLAMP),

@@ -5,6 +5,7 @@
 pub mod batch_wrap;
 pub mod common;
 pub mod cq_consumption;
+pub mod cq_mixed;
 pub mod h7_plain_head;
 pub mod iowq_overflow;
 pub mod short_submit;
@@ -42,6 +43,11 @@ pub const ALL: &[Model] = &[
         name: "cq_consumption",
         property: "CQEs are read only after the tail published them; CQ slots are reused only after the head released them",
         body: cq_consumption::model,
+    },
+    Model {
+        name: "cq_mixed",
+        property: "a CQE_MIXED CQ: 16- and 32-byte completions and a filler at the wrap, each read once, extra words intact, slots reused only after release",
+        body: cq_mixed::model,
     },
     Model {
         name: "sqpoll_wakeup",
