@@ -13,7 +13,8 @@ use ring_core::opcode::Nop;
 use ring_core::Ring;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mut ring = Ring::builder().entries(4).cq_entries(4).setup_flags(setup::CQE_MIXED).build()?;
+    let mut ring =
+        Ring::builder().entries(4).cq_entries(4).setup_flags(setup::CQE_MIXED).build()?;
     // Three small completions fill slots 0-2; the big one's filler takes slot 3 and the big
     // one waits in the backlog; then one more small completion.
     for (ud, big) in [(1u64, false), (2, false), (3, false), (4, true), (5, false)] {
