@@ -95,8 +95,8 @@ impl CqEntry for Cqe32 {
         let ext = if mem.shift == 1 {
             Some(read_unit(mem, ((pos & mem.mask) << 1) as usize + 1))
         } else if width == 2 {
-            // `width` 2 is given only when both slots are below the tail and the first is
-            // not the ring's last slot, so this is the next unit, already published.
+            // `width` 2 is given only when both slots are below the tail, so the next unit
+            // (the ring's first after its last) is published.
             Some(read_unit(mem, (pos.wrapping_add(1) & mem.mask) as usize))
         } else {
             None
@@ -169,7 +169,7 @@ impl<'a, B: Backend> CompletionQueue<'a, B> {
     /// `CQE_MIXED` rings: the completions in `units` slots from `head`.
     ///
     /// The mixed-ring paths are kept out of line (`cold`, never inlined) so the common ring's
-    /// hot path pays one flag test for them: 157 against 155 instructions per NOP round trip
+    /// hot path pays one flag test for them: 160 against 155 instructions per NOP round trip
     /// at batch 1 (`cargo run --release -p bench -- callgrind --cg-setups plain`).
     #[cold]
     #[inline(never)]
@@ -177,8 +177,8 @@ impl<'a, B: Backend> CompletionQueue<'a, B> {
         self.walk(head, units, u32::MAX, |_, _, _| ()).0
     }
 
-    /// Slots between the head and a fresh tail: what a resize must fit.
-    #[cfg(feature = "linux")]
+    /// Slots between the head and a fresh tail: what a resize must fit, and what the
+    /// kernel's wait counts on a `CQE_MIXED` ring.
     #[inline]
     pub(crate) fn ready_slots(&mut self) -> u32 {
         let head = self.head();
@@ -188,11 +188,13 @@ impl<'a, B: Backend> CompletionQueue<'a, B> {
 
     /// `CQE_MIXED` rings: how many slots the completion `first`, at `pos` with `left` slots
     /// published from `pos` on, fills. A completion flagged 32 bytes that is not wholly
-    /// published, or that would wrap (the kernel never posts either), counts as one slot:
-    /// nothing beyond the tail or past the ring's end is read on a kernel's word.
+    /// published (the kernel never posts one so) counts as one slot: nothing beyond the tail
+    /// is read on a kernel's word. One whose second half is the ring's first slot is read
+    /// across the wrap: the kernel pads instead of posting one, but a resize that shrinks the
+    /// CQ copies completions slot by slot and can leave one so.
     #[inline]
-    fn width(&self, pos: u32, first: &Cqe, left: u32) -> u32 {
-        if first.flags & cqe_flags::F_32 != 0 && left >= 2 && pos & self.mem.mask != self.mem.mask {
+    fn width(&self, first: &Cqe, left: u32) -> u32 {
+        if first.flags & cqe_flags::F_32 != 0 && left >= 2 {
             2
         } else {
             1
@@ -217,7 +219,7 @@ impl<'a, B: Backend> CompletionQueue<'a, B> {
                 pos = pos.wrapping_add(1);
                 continue;
             }
-            let w = self.width(pos, &first, end.wrapping_sub(pos));
+            let w = self.width(&first, end.wrapping_sub(pos));
             f(pos, &first, w);
             n += 1;
             pos = pos.wrapping_add(w);
@@ -246,27 +248,50 @@ impl<'a, B: Backend> CompletionQueue<'a, B> {
 
     #[inline]
     fn peek_entry<E: CqEntry>(&mut self) -> Option<E> {
-        let mut head = self.head();
-        loop {
-            let mut left = self.span(head, self.st.cached_tail);
+        let head = self.head();
+        let mut left = self.span(head, self.st.cached_tail);
+        if left == 0 {
+            let tail = self.refresh_tail();
+            left = self.span(head, tail);
             if left == 0 {
-                let tail = self.refresh_tail();
-                left = self.span(head, tail);
-                if left == 0 {
-                    return None;
-                }
+                return None;
             }
-            if !self.mem.mixed {
-                return Some(E::read(self.mem, head, 1));
-            }
-            let first = Cqe::read(self.mem, head, 1);
-            if first.flags & cqe_flags::SKIP == 0 {
-                return Some(E::read(self.mem, head, self.width(head, &first, left)));
-            }
-            // A filler: release it now, so the completion after it is the one peeked.
-            head = head.wrapping_add(1);
-            self.release(head);
         }
+        if self.mem.mixed {
+            return self.peek_mixed(head, left);
+        }
+        Some(E::read(self.mem, head, 1))
+    }
+
+    /// `CQE_MIXED` rings: the first completion of the `left` slots published from `head`,
+    /// fillers before it released. Scans at most one tail snapshot, and one more if the
+    /// first held only fillers, whatever the kernel's words say.
+    #[cold]
+    #[inline(never)]
+    fn peek_mixed<E: CqEntry>(&mut self, head: u32, mut left: u32) -> Option<E> {
+        let mut pos = head;
+        for snapshot in 0..2 {
+            if snapshot == 1 {
+                let tail = self.refresh_tail();
+                left = self.span(pos, tail);
+            }
+            let end = pos.wrapping_add(left);
+            while pos != end {
+                let first = Cqe::read(self.mem, pos, 1);
+                if first.flags & cqe_flags::SKIP == 0 {
+                    if pos != head {
+                        self.release(pos);
+                    }
+                    return Some(E::read(self.mem, pos, self.width(&first, end.wrapping_sub(pos))));
+                }
+                pos = pos.wrapping_add(1);
+            }
+        }
+        // Only fillers: release them, so the next look starts after them.
+        if pos != head {
+            self.release(pos);
+        }
+        None
     }
 
     /// Iterates over the completions ready now (bounded by one tail snapshot), without
@@ -335,13 +360,20 @@ impl<'a, B: Backend> CompletionQueue<'a, B> {
         let n = if mixed { self.count(head, units) } else { units }.min(max);
         let end = head.wrapping_add(units);
         let mut pos = head;
+        let mut done = n;
         // One loop for both kinds of ring, with `f` called here: handing `f` to an
         // out-of-line mixed-ring function would keep the caller's captured state in memory
         // on every ring (seven instructions per NOP in a 128-entry batch, callgrind).
-        for _ in 0..n {
+        for i in 0..n {
             let mut width = 1;
             if mixed {
-                (pos, width) = self.next_entry(pos, end);
+                match self.next_entry(pos, end) {
+                    Some((at, w)) => (pos, width) = (at, w),
+                    None => {
+                        done = i;
+                        break;
+                    }
+                }
             }
             f(E::read(self.mem, pos, width));
             pos = pos.wrapping_add(width);
@@ -349,21 +381,23 @@ impl<'a, B: Backend> CompletionQueue<'a, B> {
         if pos != head {
             self.release(pos);
         }
-        n
+        done
     }
 
-    /// `CQE_MIXED` rings: the next completion at or after `pos` (fillers stepped over) and
-    /// its width. The caller has counted the completions below `end` first.
+    /// `CQE_MIXED` rings: the next completion at or after `pos` and below `end` (fillers
+    /// stepped over) and its width, or `None` if only fillers are left (the count taken
+    /// before said otherwise only if the kernel rewrote published slots).
     #[cold]
     #[inline(never)]
-    fn next_entry(&self, mut pos: u32, end: u32) -> (u32, u32) {
-        loop {
+    fn next_entry(&self, mut pos: u32, end: u32) -> Option<(u32, u32)> {
+        while pos != end {
             let first = Cqe::read(self.mem, pos, 1);
             if first.flags & cqe_flags::SKIP == 0 {
-                return (pos, self.width(pos, &first, end.wrapping_sub(pos)));
+                return Some((pos, self.width(&first, end.wrapping_sub(pos))));
             }
             pos = pos.wrapping_add(1);
         }
+        None
     }
 
     #[inline]
@@ -491,15 +525,17 @@ impl<B: Backend> Iterator for CqBatch<'_, '_, B> {
         if self.left == 0 {
             return None;
         }
-        let mut cqe = Cqe::read(self.cq.mem, self.pos, 1);
         let mut width = 1;
         if self.cq.mem.mixed {
-            while cqe.flags & cqe_flags::SKIP != 0 {
-                self.pos = self.pos.wrapping_add(1);
-                cqe = Cqe::read(self.cq.mem, self.pos, 1);
+            match self.cq.next_entry(self.pos, self.end) {
+                Some((at, w)) => (self.pos, width) = (at, w),
+                None => {
+                    self.left = 0;
+                    return None;
+                }
             }
-            width = self.cq.width(self.pos, &cqe, self.end.wrapping_sub(self.pos));
         }
+        let cqe = Cqe::read(self.cq.mem, self.pos, 1);
         self.pos = self.pos.wrapping_add(width);
         self.left -= 1;
         Some(cqe)
@@ -627,19 +663,41 @@ mod mixed_tests {
     }
 
     #[test]
-    fn a_big_flag_in_the_last_slot_reads_one_slot() {
-        // The kernel pads instead; if it did not, the reader must not take slot 0 (not
-        // published as part of this completion) as the extra words.
+    fn a_big_completion_in_the_last_slot_is_read_across_the_wrap() {
+        // The kernel pads instead, but a shrinking resize copies slot by slot and can leave
+        // one so: both halves are published, the second in slot 0.
         let ring = Cq::new(SLOTS - 1);
         let mem = ring.mem();
         let mut st = CqState::new(&mem);
-        ring.post(&[small(1, cqe_flags::F_32), small(2, 0)]);
+        ring.post(&[small(1, cqe_flags::F_32), small(101, 0), small(2, 0)]);
         let mut cq = CompletionQueue::new(&mem, &mut st);
         let c = cq.peek32().unwrap();
-        assert_eq!((c.cqe.user_data, c.big_cqe), (1, [0, 0]));
+        assert_eq!((c.cqe.user_data, c.big_cqe[0]), (1, 101));
         assert_eq!(cq.ready(), 2);
         cq.advance(1).unwrap();
+        assert_eq!(ring.head.load(Relaxed), SLOTS + 1);
         assert_eq!(cq.peek().unwrap().user_data, 2);
+    }
+
+    #[test]
+    fn fillers_up_to_a_tail_far_ahead_are_scanned_at_most_twice_a_ring() {
+        // A kernel tail claiming far more than a ring, every slot a filler: peek, reap,
+        // batch and advance all end, reading no more than a ring per tail snapshot.
+        let ring = Cq::new(0);
+        let mem = ring.mem();
+        let mut st = CqState::new(&mem);
+        for unit in &ring.cqes {
+            // SAFETY: single-threaded test; the unit is in bounds.
+            unit.with_mut(|p| unsafe { p.write(filler()) });
+        }
+        ring.tail.store(0x8000_0000, Relaxed);
+        let mut cq = CompletionQueue::new(&mem, &mut st);
+        assert!(cq.peek().is_none());
+        assert_eq!(ring.head.load(Relaxed), 2 * SLOTS, "two snapshots of fillers released");
+        assert_eq!(cq.ready(), 0);
+        assert_eq!(cq.batch().count(), 0);
+        assert_eq!(cq.reap(u32::MAX, |_| panic!("a filler delivered")), 0);
+        assert!(cq.advance(1).is_err());
     }
 
     #[test]

@@ -99,7 +99,9 @@ impl<B: Backend> SubmissionQueue<'_, B> {
         self.submit_and_wait_with(kernel, 0, EnterArg::None)
     }
 
-    /// Publishes, submits and waits until at least `wait_nr` completions are ready.
+    /// Publishes, submits and waits until at least `wait_nr` completions are ready. On a
+    /// `CQE_MIXED` ring the kernel counts slots, not completions: follow with
+    /// [`CompletionQueue::wait`], which waits for the rest (`Ring::submit_and_wait` does).
     #[inline]
     pub fn submit_and_wait<K: Kernel + ?Sized>(
         &mut self,
@@ -177,6 +179,11 @@ impl<B: Backend> CompletionQueue<'_, B> {
 
     /// As [`wait`](Self::wait), with an extended wait argument (a timeout gives `ETIME`).
     /// A wait error is masked when completions are ready, as the kernel does.
+    ///
+    /// On a `CQE_MIXED` ring the kernel's wait counts slots (a 32-byte completion fills two,
+    /// a filler one), so it can end with fewer than `n` completions; this waits again, for
+    /// one more slot per completion still missing, until `n` are ready. A timeout then
+    /// applies to each of those kernel waits.
     pub fn wait_with<K: Kernel + ?Sized>(
         &mut self,
         kernel: &K,
@@ -187,15 +194,22 @@ impl<B: Backend> CompletionQueue<'_, B> {
         if ready >= n && !self.needs_flush() {
             return Ok(ready);
         }
-        let res =
-            kernel.enter(Enter { to_submit: 0, min_complete: n, flags: enter::GETEVENTS, arg });
-        let ready = self.ready();
-        match res {
-            Ok(_) => Ok(ready),
-            // A timeout or an interrupted wait with completions already visible is not an
-            // error for the caller; a reported drop (EBADR) or any other error is.
-            Err(Errno::ETIME | Errno::EINTR) if ready != 0 => Ok(ready),
-            Err(e) => Err(e),
+        let mut min_complete = n;
+        loop {
+            let res =
+                kernel.enter(Enter { to_submit: 0, min_complete, flags: enter::GETEVENTS, arg });
+            let ready = self.ready();
+            return match res {
+                Ok(_) if ready < n && self.mem.mixed => {
+                    min_complete = self.ready_slots().saturating_add(n - ready);
+                    continue;
+                }
+                Ok(_) => Ok(ready),
+                // A timeout or an interrupted wait with completions already visible is not an
+                // error for the caller; a reported drop (EBADR) or any other error is.
+                Err(Errno::ETIME | Errno::EINTR) if ready != 0 => Ok(ready),
+                Err(e) => Err(e),
+            };
         }
     }
 

@@ -5,8 +5,10 @@
 //! user reads (peek, reap, batch) and wherever the wrap falls.
 #![cfg(feature = "linux")]
 
-use ring_core::abi::{cqe_flags, setup, Cqe32};
-use ring_core::opcode::Nop;
+use std::time::{Duration, Instant};
+
+use ring_core::abi::{cqe_flags, setup, Cqe32, Timespec};
+use ring_core::opcode::{Nop, Timeout};
 use ring_core::{AdvanceError, Errno, Ring};
 
 /// A mixed ring: `sq` SQ entries, `cq` CQ slots.
@@ -234,4 +236,65 @@ fn resize_keeps_pending_mixed_completions() {
     push(&mut ring, 10, true);
     ring.submit_and_wait(1).unwrap();
     check(&ring.completion().peek32().unwrap(), 10, true);
+}
+
+/// A 32-byte NOP (two slots, posted at once) and a 50 ms timeout.
+fn big_then_timeout(ring: &mut Ring, ts: &Timespec) {
+    push(ring, 1, true);
+    // SAFETY: `ts` outlives the wait below, which reaps the timeout's completion.
+    let t = unsafe { Timeout::new(ts).build() }.user_data(2);
+    ring.submission().push(&t).unwrap();
+}
+
+#[test]
+fn waits_count_completions_not_slots() {
+    // The kernel's wait counts slots: the 32-byte NOP's two satisfy a wait for two at once.
+    // ring-core must wait on until the timeout's completion is there too.
+    let ts = Timespec { tv_sec: 0, tv_nsec: 50_000_000 };
+    let mut ring = mixed(4, 8);
+    big_then_timeout(&mut ring, &ts);
+    let start = Instant::now();
+    ring.submit().unwrap();
+    assert_eq!(ring.wait(2).unwrap(), 2);
+    assert!(start.elapsed() >= Duration::from_millis(40), "{:?}", start.elapsed());
+    assert_eq!(ring.completion().reap(u32::MAX, drop), 2);
+
+    big_then_timeout(&mut ring, &ts);
+    let start = Instant::now();
+    ring.submit_and_wait(2).unwrap();
+    assert_eq!(ring.completion().ready(), 2, "submit_and_wait returned early");
+    assert!(start.elapsed() >= Duration::from_millis(40), "{:?}", start.elapsed());
+    assert_eq!(ring.completion().reap(u32::MAX, drop), 2);
+
+    big_then_timeout(&mut ring, &ts);
+    ring.submit_and_wait_timeout(2, Duration::from_secs(5)).unwrap();
+    assert_eq!(ring.completion().ready(), 2, "submit_and_wait_timeout returned early");
+}
+
+#[test]
+fn shrinking_resize_can_wrap_a_big_completion_and_it_is_read_whole() {
+    // Resizing copies completions slot by slot: a 32-byte one at position 15 of a 32-slot
+    // CQ lands in slots 15 and 0 of a 16-slot one. The reader takes its second half from
+    // slot 0 rather than handing it out as a completion of its own.
+    let mut ring = Ring::builder()
+        .entries(4)
+        .cq_entries(32)
+        .setup_flags(setup::CQE_MIXED)
+        .defer_taskrun()
+        .build()
+        .unwrap();
+    for ud in 100..115 {
+        push(&mut ring, ud, false);
+        ring.submit_and_wait(1).unwrap();
+        ring.completion().advance(1).unwrap();
+    }
+    assert_eq!(ring.completion().local_head() & 31, 15);
+    push(&mut ring, 1, true);
+    push(&mut ring, 2, false);
+    ring.submit_and_wait(2).unwrap();
+    ring.resize(4, Some(16), false).unwrap();
+    let mut got = Vec::new();
+    assert_eq!(ring.completion().reap32(u32::MAX, |c| got.push(c)), 2, "{got:?}");
+    check(&got[0], 1, true);
+    check(&got[1], 2, false);
 }

@@ -293,8 +293,9 @@ impl Builder {
 type SetupCall<'f> = &'f mut dyn FnMut(u32, &mut Params) -> Result<i32, Errno>;
 
 /// Whether a setup with `NO_SQARRAY` that the caller did not insist on, refused with `e`, is
-/// worth retrying with an index array: the kernel refused with a bare `EINVAL` (its version
-/// unknown), or it is older than 6.6 and `NO_SQARRAY` is the newest flag it lacks. A refusal
+/// worth retrying with an index array: the kernel refused with a bare `EINVAL` (no version
+/// rule explained it: the retry costs one setup call), or it is older than 6.6 and
+/// `NO_SQARRAY` is the newest flag it lacks. A refusal
 /// explained by a newer flag would only be repeated.
 fn retry_with_sq_array(e: &SetupError) -> bool {
     matches!(

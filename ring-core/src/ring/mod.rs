@@ -222,7 +222,17 @@ impl Ring {
     /// Publishes, submits, and waits for at least `wait_nr` completions.
     #[inline]
     pub fn submit_and_wait(&mut self, wait_nr: u32) -> Result<u32, Errno> {
-        self.queues.submission().submit_and_wait(&self.submitter, wait_nr)
+        let n = self.queues.submission().submit_and_wait(&self.submitter, wait_nr)?;
+        if self.params.flags & setup::CQE_MIXED != 0 {
+            self.mixed_wait(wait_nr, EnterArg::None)?;
+        }
+        Ok(n)
+    }
+
+    /// A `CQE_MIXED` ring's kernel wait counts slots: wait on for the completions missing.
+    #[cold]
+    fn mixed_wait(&mut self, wait_nr: u32, arg: EnterArg<'_>) -> Result<u32, Errno> {
+        self.queues.completion().wait_with(&self.submitter, wait_nr, arg)
     }
 
     /// As [`submit_and_wait`](Self::submit_and_wait), giving up after `timeout` with
@@ -237,7 +247,11 @@ impl Ring {
         require_enter_flags(self.params.features, enter::EXT_ARG)?;
         let ts = timespec(timeout);
         let arg = EnterArg::Wait { timeout: Some(&ts), min_wait_usec: 0 };
-        Ok(self.queues.submission().submit_and_wait_with(&self.submitter, wait_nr, arg)?)
+        let n = self.queues.submission().submit_and_wait_with(&self.submitter, wait_nr, arg)?;
+        if self.params.flags & setup::CQE_MIXED != 0 {
+            self.mixed_wait(wait_nr, arg)?;
+        }
+        Ok(n)
     }
 
     /// Waits for at least `n` completions; returns how many are ready.
