@@ -133,8 +133,7 @@ const SIM_UNMODELLED: u32 = setup::IOPOLL
     | setup::HYBRID_IOPOLL
     | setup::NO_MMAP
     | setup::REGISTERED_FD_ONLY
-    | setup::ATTACH_WQ
-    | setup::CQE_MIXED;
+    | setup::ATTACH_WQ;
 
 /// The `setup_params` target. Returns whether the input was a valid setup.
 ///

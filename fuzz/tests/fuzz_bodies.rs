@@ -1,11 +1,12 @@
-//! The cargo-fuzz targets' bodies on stable: `fuzz::targets::raw_sqe` and
-//! `fuzz::targets::ops` over a few thousand deterministic pseudo-random inputs, each field
+//! The cargo-fuzz targets' bodies on stable: `fuzz::targets::raw_sqe`, `fuzz::targets::ops`
+//! and `fuzz::targets::setup_params` over deterministic inputs (a few thousand pseudo-random
+//! ones; for `setup_params` also every flag alone and every pair), each field
 //! decoded by `arbitrary` from seeded bytes, so `cargo test` exercises what only the nightly
 //! smoke run (fuzz/smoke.sh) reached before. The sequence lengths are drawn from the seed
 //! (random bytes would end an `arbitrary` sequence after one element half the time).
 
 use arbitrary::{Arbitrary, Unstructured};
-use fuzz::targets::{ops, raw_sqe, OpsInput, RawInput};
+use fuzz::targets::{ops, raw_sqe, setup_params, OpsInput, RawInput, SetupInput};
 use fuzz::{Op, RingCfg};
 use ring_core::abi::op;
 use ring_kernel_sim::SIM_OP_HELD;
@@ -97,4 +98,39 @@ fn ops_body_on_seeded_inputs() {
     }
     assert!(inputs > 1500 && steps > 20 * inputs, "{inputs} inputs, {steps} steps");
     println!("ops: {inputs} inputs, {steps} steps");
+}
+
+#[test]
+fn setup_params_body_on_every_flag_pair_and_seeded_inputs() {
+    // Every one of the 19 known setup flags alone and with each other, at a few sizes: the
+    // target asserts that ring-core's check_params, the simulator's builder and the rules
+    // agree (and that the simulator refuses only what it does not model).
+    let (mut inputs, mut valid) = (0, 0);
+    for a in 0..19 {
+        for b in a..19 {
+            for (entries, cq_entries) in [(1, 0), (4, 8), (8, 2), (64, 128)] {
+                let flags = (1u32 << a) | (1 << b);
+                let input = SetupInput {
+                    entries,
+                    flags,
+                    cq_entries,
+                    sq_thread_idle: 10,
+                    sq_thread_cpu: 0,
+                    resv: [0; 3],
+                    tame: true,
+                };
+                valid += u32::from(setup_params(&input));
+                inputs += 1;
+            }
+        }
+    }
+    for seed in 1..=2000u64 {
+        let mut g = Bytes(seed.wrapping_mul(0xA076_1D64_78BD_642F) | 1);
+        let bytes = g.fill(64);
+        let Ok(input) = SetupInput::arbitrary(&mut Unstructured::new(&bytes)) else { continue };
+        valid += u32::from(setup_params(&SetupInput { tame: true, ..input }));
+        inputs += 1;
+    }
+    assert!(inputs > 2500 && valid > 200, "{inputs} inputs, {valid} valid");
+    println!("setup_params: {inputs} inputs, {valid} valid setups");
 }
