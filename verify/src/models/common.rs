@@ -166,3 +166,19 @@ pub fn push_sqpoll(q: &mut SimQueues<'_>, kernel: &SimRing, entry: &ring_core::o
     }
     panic!("LOST: the SQ never had space");
 }
+
+/// On a started two-entry SQPOLL ring: two NOPs published together fill the SQ, a third
+/// waits for SQ space if need be ([`push_sqpoll`]), and all three are reaped; every one must
+/// complete exactly once. The SQ slot reuse of `sq_slot_reuse` and `short_submit_sqpoll`.
+pub fn three_nops_through_two_slots(q: &mut SimQueues<'_>, sim: &SimRing) {
+    let mut ledger = Ledger::new(3);
+    {
+        let mut sq = q.submission();
+        sq.push(&nop(0)).unwrap();
+        sq.push(&nop(1)).unwrap();
+        sq.submit(sim).unwrap();
+    }
+    push_sqpoll(q, sim, &nop(2));
+    reap(q, sim, 3, |ud, res| ledger.record(ud, res));
+    ledger.assert_complete(0..3);
+}

@@ -12,7 +12,7 @@
 
 use ring_kernel_sim::{Faults, SimRing};
 
-use super::common::{nop, push_sqpoll, reap, sqpoll_ring, Ledger};
+use super::common::{nop, reap, sqpoll_ring, three_nops_through_two_slots, Ledger};
 
 /// A 2-entry ring whose kernel consumes one SQE per enter: four NOPs, each slot refilled as
 /// soon as the SQ reports space.
@@ -56,16 +56,7 @@ pub fn model_sqpoll() {
     let sim = sqpoll_ring(2, |b| b.faults(faults));
     let mut q = sim.queues().unwrap();
     let threads = sim.start();
-    let mut ledger = Ledger::new(3);
-    {
-        let mut sq = q.submission();
-        sq.push(&nop(0)).unwrap();
-        sq.push(&nop(1)).unwrap();
-        sq.submit(&*sim).unwrap();
-    }
-    push_sqpoll(&mut q, &sim, &nop(2));
-    reap(&mut q, &sim, 3, |ud, res| ledger.record(ud, res));
-    ledger.assert_complete(0..3);
+    three_nops_through_two_slots(&mut q, &sim);
     if sim.stats().consumed != 3 {
         panic!("DUPLICATE: the SQPOLL thread consumed {} SQEs for 3 NOPs", sim.stats().consumed);
     }

@@ -1,7 +1,7 @@
 //! SQ slot reuse under SQPOLL: a slot is rewritten only after the kernel thread has released
 //! the SQ head past it (the thread may still be reading it until then).
 
-use super::common::{nop, push_sqpoll, reap, sqpoll_ring, Ledger};
+use super::common::{sqpoll_ring, three_nops_through_two_slots};
 
 /// A 2-entry SQPOLL ring with a 2-entry CQ: two NOPs fill the SQ and are published
 /// together, then a third waits for SQ space (SQ_WAIT) if both slots are still taken. The
@@ -11,15 +11,6 @@ pub fn model() {
     let sim = sqpoll_ring(2, |b| b.cq_entries(2));
     let mut q = sim.queues().unwrap();
     let threads = sim.start();
-    let mut ledger = Ledger::new(3);
-    {
-        let mut sq = q.submission();
-        sq.push(&nop(0)).unwrap();
-        sq.push(&nop(1)).unwrap();
-        sq.submit(&*sim).unwrap();
-    }
-    push_sqpoll(&mut q, &sim, &nop(2));
-    reap(&mut q, &sim, 3, |ud, res| ledger.record(ud, res));
-    ledger.assert_complete(0..3);
+    three_nops_through_two_slots(&mut q, &sim);
     threads.join();
 }
