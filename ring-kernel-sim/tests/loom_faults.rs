@@ -12,13 +12,24 @@ use ring_core::abi::sqe_flags;
 use ring_core::opcode::Nop;
 use ring_kernel_sim::{Faults, Idle, SimQueues, SimRing};
 
-fn check(f: impl Fn() + Sync + Send + 'static) {
+/// Runs `f` in every interleaving at preemption bound 2 and prints the bound and the number
+/// of executions explored (run with `--nocapture` to see it).
+fn check(name: &str, f: impl Fn() + Sync + Send + 'static) {
+    use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+    use std::sync::Arc;
     let mut builder = loom::model::Builder::new();
     builder.preemption_bound = Some(2);
     // A run cut short by LOOM_MAX_DURATION / LOOM_MAX_PERMUTATIONS is not coverage.
     builder.max_duration = None;
     builder.max_permutations = None;
-    builder.check(f);
+    // loom runs the executions one after another: a plain counter counts them.
+    let runs = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&runs);
+    builder.check(move || {
+        counter.fetch_add(1, Relaxed);
+        f();
+    });
+    println!("loom {name}: preemption bound 2, {} iterations: pass", runs.load(Relaxed));
 }
 
 /// Submits `n` NOPs (IOSQE_ASYNC where `async_op(ud)`), making room with SQ_WAIT or a submit
@@ -54,7 +65,7 @@ fn submit_and_collect(q: &mut SimQueues<'_>, sim: &SimRing, n: u64, async_op: fn
 /// (SQ_WAIT when full) and waiting in GETEVENTS, with waits that may end spuriously too.
 #[test]
 fn sqpoll_spurious_wakeups_lose_nothing() {
-    check(|| {
+    check("sqpoll_spurious_wakeups_lose_nothing", || {
         let faults = Faults { spurious_wakeups: true, ..Faults::default() };
         let sim = SimRing::builder().entries(2).sqpoll().workers(0).idle(Idle::Polls(1));
         let sim = sim.faults(faults).build().unwrap();
@@ -69,7 +80,7 @@ fn sqpoll_spurious_wakeups_lose_nothing() {
 /// wraps while the user waits and reaps.
 #[test]
 fn worker_spurious_wakeups_lose_nothing() {
-    check(|| {
+    check("worker_spurious_wakeups_lose_nothing", || {
         let faults = Faults { spurious_wakeups: true, ..Faults::default() };
         let sim = SimRing::builder().entries(2).cq_entries(2).workers(1).faults(faults);
         let sim = sim.start_counters_at(u32::MAX).build().unwrap();
