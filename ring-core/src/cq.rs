@@ -169,8 +169,8 @@ impl<'a, B: Backend> CompletionQueue<'a, B> {
     /// `CQE_MIXED` rings: the completions in `units` slots from `head`.
     ///
     /// The mixed-ring paths are kept out of line (`cold`, never inlined) so the common ring's
-    /// hot path pays one flag test for them: 160 against 155 instructions per NOP round trip
-    /// at batch 1 (`cargo run --release -p bench -- callgrind --cg-setups plain`).
+    /// hot path pays one flag test for them (docs/benchmarks.md has the callgrind figures,
+    /// beside liburing's).
     #[cold]
     #[inline(never)]
     fn count(&self, head: u32, units: u32) -> u32 {
@@ -439,6 +439,8 @@ impl<'a, B: Backend> CompletionQueue<'a, B> {
         let units = self.span(head, self.st.cached_tail);
         let (mut seen, mut end) = self.walk(head, units, n, |_, _, _| ());
         if seen < n {
+            // Walk again from the head rather than resuming at `end`: the last completion of
+            // the cached snapshot was sized against that snapshot's end.
             let tail = self.refresh_tail();
             let units = self.span(head, tail);
             (seen, end) = self.walk(head, units, n, |_, _, _| ());
