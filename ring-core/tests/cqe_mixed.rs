@@ -19,6 +19,21 @@ fn mixed(sq: u32, cq: u32) -> Ring {
     ring
 }
 
+/// A mixed ring that can be resized (DEFER_TASKRUN), with four SQ entries and `cq` CQ slots.
+fn resizable_mixed(cq: u32) -> Ring {
+    let builder = Ring::builder().entries(4).cq_entries(cq).setup_flags(setup::CQE_MIXED);
+    builder.defer_taskrun().build().unwrap()
+}
+
+/// Moves the CQ head forward by one small NOP per user_data of `uds`, each reaped at once.
+fn move_head(ring: &mut Ring, uds: std::ops::Range<u64>) {
+    for ud in uds {
+        push(ring, ud, false);
+        ring.submit_and_wait(1).unwrap();
+        ring.completion().advance(1).unwrap();
+    }
+}
+
 /// The two extra words a 32-byte NOP with this user_data carries.
 fn words(ud: u64) -> [u64; 2] {
     [0x1111_0000_0000 + ud, 0x2222_0000_0000 + ud]
@@ -207,19 +222,9 @@ fn nop_cqe32_needs_a_ring_with_room_for_it() {
 fn resize_keeps_pending_mixed_completions() {
     // Resizing (a DEFER_TASKRUN ring) copies the CQ slot for slot, fillers included; the
     // resized ring is still read as mixed.
-    let mut ring = Ring::builder()
-        .entries(4)
-        .cq_entries(8)
-        .setup_flags(setup::CQE_MIXED)
-        .defer_taskrun()
-        .build()
-        .unwrap();
+    let mut ring = resizable_mixed(8);
     // Move the head near the end so that the pending completions straddle a filler.
-    for ud in 1..=6 {
-        push(&mut ring, ud, false);
-        ring.submit_and_wait(1).unwrap();
-        ring.completion().advance(1).unwrap();
-    }
+    move_head(&mut ring, 1..7);
     let pending = [(7, false), (8, true), (9, true)];
     for &(ud, big) in &pending {
         push(&mut ring, ud, big);
@@ -276,18 +281,8 @@ fn shrinking_resize_can_wrap_a_big_completion_and_it_is_read_whole() {
     // Resizing copies completions slot by slot: a 32-byte one at position 15 of a 32-slot
     // CQ lands in slots 15 and 0 of a 16-slot one. The reader takes its second half from
     // slot 0 rather than handing it out as a completion of its own.
-    let mut ring = Ring::builder()
-        .entries(4)
-        .cq_entries(32)
-        .setup_flags(setup::CQE_MIXED)
-        .defer_taskrun()
-        .build()
-        .unwrap();
-    for ud in 100..115 {
-        push(&mut ring, ud, false);
-        ring.submit_and_wait(1).unwrap();
-        ring.completion().advance(1).unwrap();
-    }
+    let mut ring = resizable_mixed(32);
+    move_head(&mut ring, 100..115);
     assert_eq!(ring.completion().local_head() & 31, 15);
     push(&mut ring, 1, true);
     push(&mut ring, 2, false);
