@@ -283,11 +283,7 @@ impl fmt::Display for KernelVersion {
 /// assert_eq!(too_new_setup_flag(v6_1, setup::DEFER_TASKRUN), None);
 /// ```
 pub fn too_new_setup_flag(kernel: KernelVersion, flags: u32) -> Option<Unsupported> {
-    SETUP_FLAGS
-        .iter()
-        .rev()
-        .find(|(bit, _, since)| flags & bit != 0 && !kernel.at_least(since))
-        .map(|&(_, feature, since)| Unsupported { feature, since })
+    newest_too_new(&SETUP_FLAGS, kernel, flags)
 }
 
 /// The newest enter flag in `flags` that `kernel` is too old for, if any: the explanation of
@@ -304,7 +300,17 @@ pub fn too_new_setup_flag(kernel: KernelVersion, flags: u32) -> Option<Unsupport
 /// assert_eq!(too_new_enter_flag(KernelVersion { major: 5, minor: 10 }, enter::SQ_WAIT), None);
 /// ```
 pub fn too_new_enter_flag(kernel: KernelVersion, flags: u32) -> Option<Unsupported> {
-    ENTER_FLAGS
+    newest_too_new(&ENTER_FLAGS, kernel, flags)
+}
+
+/// The last flag of `table` (bit, name, version; oldest first) set in `flags` that `kernel`
+/// is too old for.
+fn newest_too_new(
+    table: &[(u32, &'static str, &'static str)],
+    kernel: KernelVersion,
+    flags: u32,
+) -> Option<Unsupported> {
+    table
         .iter()
         .rev()
         .find(|(bit, _, since)| flags & bit != 0 && !kernel.at_least(since))
